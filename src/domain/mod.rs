@@ -1,0 +1,9 @@
+//! Pure domain: parsing, validating and planning release artefacts. No I/O here: every function
+//! takes text or values and returns values.
+pub mod config;
+pub mod diagnostic;
+pub mod helmignore;
+pub mod name;
+pub mod promotion;
+pub mod tag;
+pub mod version;

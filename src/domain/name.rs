@@ -1,0 +1,120 @@
+//! Component and environment names: the one grammar every name a user gives us must match.
+//!
+//! Names end up in paths (`helm/charts/<name>`), branch names
+//! (`release-action/promote/<name>-<env>`) and Markdown, so they are restricted to
+//! `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$` and at most 63 characters (a DNS label, as Helm requires
+//! of chart names). Anything else is hostile or a typo and is refused before any file is read.
+
+/// Longest name accepted, as for a DNS label.
+pub const MAX_NAME_LEN: usize = 63;
+
+/// Why a name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// Empty string.
+    #[error("the name is empty")]
+    Empty,
+    /// Longer than [`MAX_NAME_LEN`].
+    #[error("the name is {0} characters long; at most 63 are allowed")]
+    TooLong(usize),
+    /// A character outside `[a-z0-9-]`, or a leading/trailing hyphen.
+    #[error("the name {0} may contain only lowercase letters, digits and inner hyphens")]
+    BadCharacters(String),
+}
+
+/// Checks a component or environment name.
+///
+/// ```
+/// use release_action::domain::name::check_name;
+/// assert!(check_name("frontend").is_ok());
+/// assert!(check_name("../etc").is_err());
+/// assert!(check_name("-x").is_err());
+/// ```
+pub fn check_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let len = name.chars().count();
+    if len > MAX_NAME_LEN {
+        return Err(NameError::TooLong(len));
+    }
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok_chars || name.starts_with('-') || name.ends_with('-') {
+        return Err(NameError::BadCharacters(format!(
+            "`{}`",
+            name.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The known name closest to `unknown`, if it is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (unknown.chars().count() / 3).max(2);
+    known
+        .into_iter()
+        .map(|k| (edit_distance(unknown, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_dns_label_grammar() {
+        let cases: &[(&str, bool)] = &[
+            ("frontend", true),
+            ("walking-skeleton", true),
+            ("a", true),
+            ("a1-b2", true),
+            ("", false),
+            ("-a", false),
+            ("a-", false),
+            ("A", false),
+            ("a_b", false),
+            ("a/b", false),
+            ("..", false),
+            ("a b", false),
+            ("a\nb", false),
+            ("a;rm", false),
+            ("é", false),
+        ];
+        for (name, ok) in cases {
+            assert_eq!(check_name(name).is_ok(), *ok, "{name:?}");
+        }
+        assert_eq!(check_name(&"a".repeat(63)), Ok(()));
+        assert_eq!(check_name(&"a".repeat(64)), Err(NameError::TooLong(64)));
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_typos_only() {
+        let known = ["backend", "frontend"];
+        assert_eq!(did_you_mean("frontnd", known), Some("frontend"));
+        assert_eq!(did_you_mean("backedn", known), Some("backend"));
+        assert_eq!(did_you_mean("database", known), None);
+    }
+}

@@ -1,0 +1,2 @@
+//! release-action: gated, reviewable Helm chart releases.
+pub mod domain;
