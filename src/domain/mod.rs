@@ -1,9 +1,15 @@
 //! Pure domain: parsing, validating and planning release artefacts. No I/O here: every function
 //! takes text or values and returns values.
+pub mod bom;
+pub mod changelog;
+pub mod chart;
 pub mod config;
 pub mod diagnostic;
 pub mod helmignore;
 pub mod name;
 pub mod promotion;
 pub mod tag;
+pub mod values;
 pub mod version;
+pub mod version_file;
+pub mod yaml;

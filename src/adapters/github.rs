@@ -1,0 +1,691 @@
+//! The GitHub REST API through octocrab, at `GITHUB_API_URL`, with the retries and error
+//! messages a release tool needs.
+//!
+//! Every call goes through [`GitHub::send`], which retries transient failures (transport errors,
+//! 5xx, 429, secondary rate limits) with exponential backoff that honours `retry-after` and
+//! `x-ratelimit-reset`, within a bounded total time, and turns the failures that are the
+//! workflow's configuration (missing permissions, pull-request creation disabled) into messages
+//! that say what to change. Writes go through the Git Data API, so no `git` binary is needed.
+//! See: <https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api>
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::Octocrab;
+use serde_json::{json, Value};
+
+/// How long, in total, a single logical call may keep retrying.
+const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(120);
+/// Attempts per call, the first included.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// A GitHub failure, with what the user needs to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// An HTTP error response.
+    #[error("GitHub answered {status} to {method} {path}: {message}{hint}")]
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// GitHub's message (and errors), from the body.
+        message: String,
+        /// A remedy, starting with a newline, or empty.
+        hint: String,
+    },
+    /// The transport failed (connection refused, reset, timeout) after retries.
+    #[error("could not reach GitHub at {base} for {method} {path}: {detail}")]
+    Transport {
+        /// API base URL.
+        base: String,
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Rate limited for longer than the retry budget allows.
+    #[error("GitHub rate limit: {method} {path} must wait {wait_secs}s, more than the remaining retry budget; re-run the job later")]
+    RateLimited {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// How long GitHub asked to wait.
+        wait_secs: u64,
+    },
+    /// A response that could not be understood.
+    #[error("unexpected answer from GitHub to {method} {path}: {detail}")]
+    Unexpected {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl GitHubError {
+    /// The HTTP status, for HTTP errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// GitHub's message, for HTTP errors.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Http { message, .. } => message,
+            _ => "",
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Parsed JSON body (`Null` when empty or not JSON).
+    pub json: Value,
+    /// Raw body bytes.
+    pub bytes: Vec<u8>,
+    /// The `Link` header, for pagination.
+    pub link: Option<String>,
+}
+
+/// The client for one repository.
+pub struct GitHub {
+    octo: Octocrab,
+    base: String,
+    /// `owner/repo`.
+    pub repo: String,
+    budget: Duration,
+    requests: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("base", &self.base)
+            .field("repo", &self.repo)
+            .finish()
+    }
+}
+
+impl GitHub {
+    /// A client for `owner/repo` at `api_url` (e.g. `https://api.github.com` or
+    /// `https://ghe.example.com/api/v3`) authenticated with `token`.
+    pub fn new(
+        api_url: &str,
+        repo: &str,
+        token: &str,
+        budget: Option<Duration>,
+    ) -> Result<Self, String> {
+        let base = api_url.trim_end_matches('/').to_owned();
+        let octo = Octocrab::builder()
+            .base_uri(base.as_str())
+            .map_err(|e| format!("`GITHUB_API_URL` is `{base}`, which is not a URL: {e}"))?
+            .personal_token(token.to_owned())
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| format!("cannot build the GitHub client: {e}"))?;
+        Ok(Self {
+            octo,
+            base,
+            repo: repo.to_owned(),
+            budget: budget.unwrap_or(DEFAULT_RETRY_BUDGET),
+            requests: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
+        })
+    }
+
+    /// Requests sent so far (retries included).
+    pub fn request_count(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Writes sent so far.
+    pub fn write_count(&self) -> usize {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    /// `/repos/{owner}/{repo}` + `rest`.
+    pub fn repo_path(&self, rest: &str) -> String {
+        format!("/repos/{}{rest}", self.repo)
+    }
+
+    /// Sends one logical request, retrying transient failures.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        accept: Option<&str>,
+    ) -> Result<Response, GitHubError> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if method != Method::GET {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            let result = self.send_once(&method, path, body, accept).await;
+            let wait = match &result {
+                Err(_) => Some(backoff(attempt)),
+                Ok((status, headers, bytes)) => retry_wait(*status, headers, bytes, attempt),
+            };
+            let retry = wait.filter(|_| attempt < MAX_ATTEMPTS);
+            match (result, retry) {
+                (Ok((status, headers, bytes)), None) => {
+                    return finish(&method, path, status, &headers, bytes)
+                }
+                (Err(detail), None) => {
+                    return Err(GitHubError::Transport {
+                        base: self.base.clone(),
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        detail,
+                    })
+                }
+                (_, Some(wait)) => {
+                    if started.elapsed() + wait > self.budget {
+                        return Err(GitHubError::RateLimited {
+                            method: method.to_string(),
+                            path: path.to_owned(),
+                            wait_secs: wait.as_secs().max(1),
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        accept: Option<&str>,
+    ) -> Result<(StatusCode, http::HeaderMap, Vec<u8>), String> {
+        let uri = format!("{}{path}", self.base);
+        let mut builder = http::Request::builder()
+            .method(method.clone())
+            .uri(uri.as_str());
+        builder = builder
+            .header(
+                http::header::ACCEPT,
+                accept.unwrap_or("application/vnd.github+json"),
+            )
+            .header("x-github-api-version", "2022-11-28");
+        let request = self
+            .octo
+            .build_request(builder, body)
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .octo
+            .execute(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes()
+            .to_vec();
+        Ok((status, headers, bytes))
+    }
+
+    /// GET returning JSON; `Ok(None)` on 404.
+    pub async fn get_opt(&self, path: &str) -> Result<Option<Value>, GitHubError> {
+        match self.send(Method::GET, path, None, None).await {
+            Ok(r) => Ok(Some(r.json)),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GET returning JSON.
+    pub async fn get(&self, path: &str) -> Result<Value, GitHubError> {
+        Ok(self.send(Method::GET, path, None, None).await?.json)
+    }
+
+    /// GET of every page of a list (following `Link: rel="next"`), up to `max_pages`.
+    pub async fn get_all(&self, path: &str, max_pages: usize) -> Result<Vec<Value>, GitHubError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        let mut pages = 0;
+        while let Some(p) = next.take() {
+            let r = self.send(Method::GET, &p, None, None).await?;
+            if let Value::Array(page) = r.json {
+                items.extend(page);
+            }
+            pages += 1;
+            if pages >= max_pages {
+                break;
+            }
+            next = r
+                .link
+                .as_deref()
+                .and_then(next_link)
+                .and_then(|url| url.strip_prefix(&self.base).map(str::to_owned));
+        }
+        Ok(items)
+    }
+
+    /// POST JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GitHubError> {
+        Ok(self.send(Method::POST, path, Some(body), None).await?.json)
+    }
+
+    /// PATCH JSON.
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, GitHubError> {
+        Ok(self.send(Method::PATCH, path, Some(body), None).await?.json)
+    }
+
+    /// A file's bytes at a ref, through the contents API; `None` if absent.
+    pub async fn file_bytes(
+        &self,
+        path: &str,
+        reference: &str,
+    ) -> Result<Option<Vec<u8>>, GitHubError> {
+        let p = self.repo_path(&format!(
+            "/contents/{}?ref={}",
+            encode_path(path),
+            encode(reference)
+        ));
+        match self
+            .send(
+                Method::GET,
+                &p,
+                None,
+                Some("application/vnd.github.raw+json"),
+            )
+            .await
+        {
+            Ok(r) => Ok(Some(r.bytes)),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The sha a branch points at; `None` if it does not exist.
+    pub async fn branch_sha(&self, branch: &str) -> Result<Option<String>, GitHubError> {
+        let v = self
+            .get_opt(&self.repo_path(&format!("/git/ref/heads/{}", encode_path(branch))))
+            .await?;
+        Ok(v.and_then(|v| {
+            v.pointer("/object/sha")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }))
+    }
+
+    /// Every blob in a commit's tree: `(path, blob sha, mode)`.
+    pub async fn tree(
+        &self,
+        commit_or_tree: &str,
+    ) -> Result<Vec<(String, String, String)>, GitHubError> {
+        let v = self
+            .get(&self.repo_path(&format!("/git/trees/{commit_or_tree}?recursive=1")))
+            .await?;
+        if v.get("truncated").and_then(Value::as_bool) == Some(true) {
+            return Err(GitHubError::Unexpected {
+                method: "GET".into(),
+                path: "git/trees".into(),
+                detail: "the repository tree is too large to list at once".into(),
+            });
+        }
+        Ok(v.get("tree")
+            .and_then(Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e.get("type").and_then(Value::as_str) == Some("blob"))
+                    .filter_map(|e| {
+                        Some((
+                            e.get("path")?.as_str()?.to_owned(),
+                            e.get("sha")?.as_str()?.to_owned(),
+                            e.get("mode")?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// A commit's tree sha, parents and message.
+    pub async fn commit(&self, sha: &str) -> Result<Value, GitHubError> {
+        self.get(&self.repo_path(&format!("/git/commits/{sha}")))
+            .await
+    }
+
+    /// Creates a tree on `base_tree` with inline file contents.
+    pub async fn create_tree(
+        &self,
+        base_tree: &str,
+        files: &[(String, String)],
+    ) -> Result<String, GitHubError> {
+        let tree: Vec<Value> = files
+            .iter()
+            .map(|(path, content)| json!({ "path": path, "mode": "100644", "type": "blob", "content": content }))
+            .collect();
+        let v = self
+            .post(
+                &self.repo_path("/git/trees"),
+                &json!({ "base_tree": base_tree, "tree": tree }),
+            )
+            .await?;
+        sha_of(&v, "git/trees")
+    }
+
+    /// Creates a commit.
+    pub async fn create_commit(
+        &self,
+        message: &str,
+        tree: &str,
+        parent: &str,
+    ) -> Result<String, GitHubError> {
+        let v = self
+            .post(
+                &self.repo_path("/git/commits"),
+                &json!({ "message": message, "tree": tree, "parents": [parent] }),
+            )
+            .await?;
+        sha_of(&v, "git/commits")
+    }
+
+    /// Creates `refs/heads/<branch>` at `sha`.
+    pub async fn create_branch(&self, branch: &str, sha: &str) -> Result<(), GitHubError> {
+        self.post(
+            &self.repo_path("/git/refs"),
+            &json!({ "ref": format!("refs/heads/{branch}"), "sha": sha }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Moves a branch; with `force: false` GitHub refuses anything but a fast-forward.
+    pub async fn update_branch(
+        &self,
+        branch: &str,
+        sha: &str,
+        force: bool,
+    ) -> Result<(), GitHubError> {
+        self.patch(
+            &self.repo_path(&format!("/git/refs/heads/{}", encode_path(branch))),
+            &json!({ "sha": sha, "force": force }),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn sha_of(v: &Value, what: &str) -> Result<String, GitHubError> {
+    v.get("sha")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| GitHubError::Unexpected {
+            method: "POST".into(),
+            path: what.into(),
+            detail: "no `sha` in the answer".into(),
+        })
+}
+
+/// Exponential backoff: 1s, 2s, 4s, 8s, … capped at 30s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(Duration::from_secs(30))
+}
+
+fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// How long to wait before retrying this answer, or `None` if it is final.
+fn retry_wait(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    attempt: u32,
+) -> Option<Duration> {
+    let retry_after = header(headers, "retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let reset = || {
+        let reset: i64 = header(headers, "x-ratelimit-reset")?.trim().parse().ok()?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        Some(Duration::from_secs(
+            u64::try_from(reset - now).unwrap_or(0) + 1,
+        ))
+    };
+    let exhausted = header(headers, "x-ratelimit-remaining").map(str::trim) == Some("0");
+    match status.as_u16() {
+        500..=599 => Some(retry_after.unwrap_or_else(|| backoff(attempt))),
+        429 => Some(
+            retry_after
+                .or_else(|| exhausted.then(reset).flatten())
+                .unwrap_or_else(|| backoff(attempt)),
+        ),
+        403 => {
+            let text = String::from_utf8_lossy(body).to_lowercase();
+            if retry_after.is_some() || text.contains("secondary rate limit") {
+                Some(retry_after.unwrap_or_else(|| Duration::from_secs(60)))
+            } else if exhausted {
+                Some(reset().unwrap_or_else(|| backoff(attempt)))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn finish(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    bytes: Vec<u8>,
+) -> Result<Response, GitHubError> {
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(Response {
+            status,
+            json,
+            bytes,
+            link: header(headers, "link").map(str::to_owned),
+        });
+    }
+    let mut message = json
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect());
+    if let Some(errors) = json.get("errors").and_then(Value::as_array) {
+        let details: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| e.to_string())
+            })
+            .collect();
+        if !details.is_empty() {
+            message = format!("{message} ({})", details.join("; "));
+        }
+    }
+    let hint = permission_hint(status.as_u16(), method, path, &message);
+    Err(GitHubError::Http {
+        status: status.as_u16(),
+        method: method.to_string(),
+        path: path.to_owned(),
+        message,
+        hint,
+    })
+}
+
+/// What a 401/403/404 most likely means for the workflow, and how to fix it.
+fn permission_hint(status: u16, method: &Method, path: &str, message: &str) -> String {
+    let lower = message.to_lowercase();
+    if lower.contains("not permitted to create or approve pull requests") {
+        return "\n  = help: allow it in the repository (or organisation) settings: Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\"; or pass a GitHub App or personal token as `github-token`".into();
+    }
+    let needs = if path.contains("/pulls") || path.contains("/issues/") || path.contains("/labels")
+    {
+        "`pull-requests: write`"
+    } else {
+        "`contents: write`"
+    };
+    match status {
+        401 => "\n  = help: the token is missing or expired; pass `github-token` (default `${{ github.token }}`)".into(),
+        403 if lower.contains("resource not accessible") || lower.contains("permission") => format!(
+            "\n  = help: the workflow's token needs {needs}; add `permissions: {{ contents: write, pull-requests: write }}` to the job"
+        ),
+        404 if *method != Method::GET => format!(
+            "\n  = help: GitHub answers 404 when the token may not write here; the job needs {needs} (and `contents: write` for branches and releases)"
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>'))
+    })
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path, keeping `/`.
+pub fn encode_path(s: &str) -> String {
+    s.split('/').map(encode).collect::<Vec<_>>().join("/")
+}
+
+/// The git blob id of `bytes`: sha1 of `blob <len>\0<bytes>`, as git computes it.
+pub fn blob_sha(bytes: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_match_git() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(
+            blob_sha(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(blob_sha(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+    }
+
+    #[test]
+    fn transient_answers_are_retried_and_others_are_final() {
+        let h = http::HeaderMap::new();
+        assert_eq!(
+            retry_wait(StatusCode::BAD_GATEWAY, &h, b"", 1),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_wait(StatusCode::BAD_GATEWAY, &h, b"", 3),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            retry_wait(StatusCode::UNPROCESSABLE_ENTITY, &h, b"", 1),
+            None
+        );
+        assert_eq!(
+            retry_wait(
+                StatusCode::FORBIDDEN,
+                &h,
+                b"{\"message\":\"Resource not accessible by integration\"}",
+                1
+            ),
+            None
+        );
+        let secondary = br#"{"message":"You have exceeded a secondary rate limit."}"#;
+        let mut ra = http::HeaderMap::new();
+        ra.insert("retry-after", http::HeaderValue::from_static("7"));
+        assert_eq!(
+            retry_wait(StatusCode::FORBIDDEN, &ra, secondary, 1),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_wait(StatusCode::TOO_MANY_REQUESTS, &ra, b"", 1),
+            Some(Duration::from_secs(7))
+        );
+    }
+
+    #[test]
+    fn pagination_follows_the_next_link() {
+        let link = r#"<https://api.github.com/repos/o/r/pulls?page=2>; rel="next", <https://api.github.com/repos/o/r/pulls?page=5>; rel="last""#;
+        assert_eq!(
+            next_link(link),
+            Some("https://api.github.com/repos/o/r/pulls?page=2")
+        );
+        assert_eq!(next_link(r#"<https://x/?page=1>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn permission_failures_name_the_permission() {
+        let h = permission_hint(
+            403,
+            &Method::POST,
+            "/repos/o/r/pulls",
+            "Resource not accessible by integration",
+        );
+        assert!(h.contains("pull-requests: write"), "{h}");
+        let h = permission_hint(
+            403,
+            &Method::POST,
+            "/repos/o/r/pulls",
+            "GitHub Actions is not permitted to create or approve pull requests.",
+        );
+        assert!(
+            h.contains("Allow GitHub Actions to create and approve pull requests"),
+            "{h}"
+        );
+        assert!(
+            permission_hint(404, &Method::POST, "/repos/o/r/git/refs", "Not Found")
+                .contains("contents: write")
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! Use cases: each command builds a request, asks the domain, and returns an [`Outcome`] (or a
+//! plan that an adapter carries out). Nothing here prints; `main` renders the outcome.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::domain::diagnostic::Diagnostic;
+
+pub mod check;
+pub mod notes;
+pub mod promote;
+pub mod validate_tag;
+pub mod workspace;
+
+pub use check::run_check;
+pub use notes::run_notes;
+pub use promote::run_promote;
+pub use validate_tag::run_validate_tag;
+
+/// The process environment a command sees, captured once so the use cases stay testable.
+#[derive(Debug, Clone, Default)]
+pub struct RunEnv {
+    /// Environment variables.
+    pub vars: BTreeMap<String, String>,
+    /// The working directory.
+    pub cwd: PathBuf,
+    /// Now, as seconds since the Unix epoch (`SOURCE_DATE_EPOCH` overrides it for reproducible runs).
+    pub now: i64,
+}
+
+impl RunEnv {
+    /// A variable, if set and not empty.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether we run on a GitHub Actions runner.
+    pub fn on_actions(&self) -> bool {
+        self.var("GITHUB_ACTIONS") == Some("true")
+    }
+
+    /// Today's UTC date, `YYYY-MM-DD`.
+    pub fn today(&self) -> String {
+        self.timestamp().date().to_string()
+    }
+
+    /// Now as a UTC timestamp.
+    pub fn timestamp(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(self.now)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+/// What a command found and produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Findings, errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Step outputs, in order.
+    pub outputs: Vec<(String, String)>,
+    /// Markdown for the job summary.
+    pub summary: String,
+    /// Data for stdout (notes, plans).
+    pub stdout: String,
+    /// Progress lines for stderr.
+    pub log: Vec<String>,
+}
+
+impl Outcome {
+    /// Adds an output.
+    pub fn output(&mut self, name: &str, value: impl Into<String>) {
+        self.outputs.push((name.to_owned(), value.into()));
+    }
+}
+
+/// Why a command stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Stop {
+    /// Bad arguments, inputs or configuration: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The gate said no: exit 1. The outcome carries the findings and whatever was learned.
+    #[error("{} finding(s)", .0.diagnostics.len())]
+    Findings(Box<Outcome>),
+    /// GitHub or I/O failed: exit 3.
+    #[error(transparent)]
+    Failure(#[from] anyhow::Error),
+}
+
+impl Stop {
+    /// Findings without any other outcome.
+    pub fn findings(diagnostics: Vec<Diagnostic>) -> Self {
+        Self::Findings(Box::new(Outcome {
+            diagnostics,
+            ..Outcome::default()
+        }))
+    }
+}
+
+/// Stops with the outcome if it has any error finding.
+pub(crate) fn gate(outcome: Outcome) -> Result<Outcome, Stop> {
+    if crate::domain::diagnostic::has_errors(&outcome.diagnostics) {
+        Err(Stop::Findings(Box::new(outcome)))
+    } else {
+        Ok(outcome)
+    }
+}

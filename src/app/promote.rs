@@ -1,0 +1,506 @@
+//! `promote`: move a chart one step along the environments, as a plan of file edits that is
+//! printed (`--dry-run`), applied to the working tree (`--local`), or committed through the API.
+
+use std::collections::BTreeMap;
+
+use semver::Version;
+
+use super::workspace::{fs_stop, Workspace};
+use super::{Outcome, RunEnv, Stop};
+use crate::cli::{CliBump, CommonArgs};
+use crate::domain::changelog::{self, BumpLevel};
+use crate::domain::diagnostic::Diagnostic;
+use crate::domain::name::check_name;
+use crate::domain::promotion::{
+    decide, PromotionFacts, PromotionPlan, PromotionRequest, VersionChoice,
+};
+use crate::domain::version::Bump;
+use crate::domain::{bom, chart};
+use crate::report::{md_cell, render_mermaid};
+
+/// What `promote` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PromoteRequest {
+    /// `--chart`.
+    pub chart: String,
+    /// `--from`.
+    pub from: Option<String>,
+    /// `--to`.
+    pub to: String,
+    /// `--version`.
+    pub version: Option<String>,
+    /// `--bump`.
+    pub bump: Option<CliBump>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--local`.
+    pub local: bool,
+}
+
+/// One file the promotion changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Repository-relative path.
+    pub path: String,
+    /// The current bytes, `None` for a new file.
+    pub before: Option<String>,
+    /// The new bytes.
+    pub after: String,
+    /// Why, for the plan and the pull request.
+    pub why: String,
+}
+
+/// The full plan: the decision, the file edits and the pull request to open.
+#[derive(Debug, Clone)]
+pub struct PromotePlan {
+    /// The policy's decision.
+    pub decision: PromotionPlan,
+    /// File edits, in commit order.
+    pub changes: Vec<FileChange>,
+    /// Each environment's version before and after.
+    pub environments: Vec<(String, Option<Version>, Option<Version>)>,
+    /// Changelog sections between the target's old version and the new one, newest first.
+    pub sections: Vec<(String, String)>,
+    /// The pull request branch.
+    pub branch: String,
+    /// The pull request title.
+    pub title: String,
+    /// The pull request body.
+    pub body: String,
+    /// Whether the pull request is a draft.
+    pub draft: bool,
+    /// The chart's paths.
+    pub chart_path: String,
+    /// The changelog path.
+    pub changelog_path: String,
+}
+
+/// Runs `promote` locally (`--dry-run` or `--local`).
+pub fn run_promote(
+    common: &CommonArgs,
+    req: &PromoteRequest,
+    env: &RunEnv,
+) -> Result<Outcome, Stop> {
+    if !(req.dry_run || req.local) {
+        return Err(Stop::Usage(
+            "`promote` writes to GitHub only through the API client; pass `--dry-run` to see the plan or `--local` to apply it to the working tree".into(),
+        ));
+    }
+    let ws = Workspace::load(common, env)?;
+    let plan = plan_promotion(
+        &ws,
+        req,
+        env,
+        |path| ws.read_small(path),
+        |path| ws.read_changelog(path),
+        None,
+    )?;
+    let mut out = outcome_for(&plan);
+    if plan.decision.already_done {
+        out.log.push(format!(
+            "`{}` already runs `{}` {}: nothing to do",
+            plan.decision.to, plan.decision.chart, plan.decision.version
+        ));
+        return Ok(out);
+    }
+    if req.dry_run {
+        out.stdout = render_plan_text(&plan, false);
+        out.log.push("dry run: nothing was written".into());
+    } else {
+        for change in &plan.changes {
+            ws.repo
+                .write_atomic(&change.path, change.after.as_bytes())
+                .map_err(fs_stop)?;
+            out.log
+                .push(format!("wrote {} ({})", change.path, change.why));
+        }
+    }
+    Ok(out)
+}
+
+/// Maps a `--bump` choice and `--version` to the policy's version choice.
+fn version_choice(req: &PromoteRequest) -> Result<VersionChoice, Stop> {
+    Ok(match (&req.version, req.bump) {
+        (Some(v), _) => VersionChoice::Exact(Version::parse(v).map_err(|e| {
+            Stop::Usage(format!(
+                "`--version {}` is not a SemVer 2 version: {e}",
+                v.escape_debug()
+            ))
+        })?),
+        (None, Some(CliBump::Patch)) => VersionChoice::Bump(Bump::Patch),
+        (None, Some(CliBump::Minor)) => VersionChoice::Bump(Bump::Minor),
+        (None, Some(CliBump::Major)) => VersionChoice::Bump(Bump::Major),
+        (None, Some(CliBump::Auto)) => VersionChoice::Auto,
+        (None, None) => VersionChoice::Default,
+    })
+}
+
+/// The soak facts the API knows (time since the source BOM last changed); `None` offline.
+pub type SoakElapsed = Option<std::time::Duration>;
+
+/// Builds the plan from files read through `read_small` and `read_changelog` (the working
+/// tree, or the base branch through the API).
+pub fn plan_promotion(
+    ws: &Workspace,
+    req: &PromoteRequest,
+    env: &RunEnv,
+    read_small: impl Fn(&str) -> Result<Option<String>, Stop>,
+    read_changelog: impl Fn(&str) -> Result<Option<String>, Stop>,
+    soak_elapsed: SoakElapsed,
+) -> Result<PromotePlan, Stop> {
+    check_name(&req.chart).map_err(|e| Stop::Usage(format!("`--chart`: {e}")))?;
+    check_name(&req.to).map_err(|e| Stop::Usage(format!("`--to`: {e}")))?;
+    if let Some(from) = &req.from {
+        check_name(from).map_err(|e| Stop::Usage(format!("`--from`: {e}")))?;
+    }
+    let choice = version_choice(req)?;
+    let component = ws
+        .component(&req.chart)
+        .filter(|c| c.chart_dir.is_some())
+        .cloned()
+        .ok_or_else(|| {
+            Stop::findings(vec![
+                ws.unknown_component(&req.chart, "promotion/unknown-chart")
+            ])
+        })?;
+    let chart_path = component.chart_path().unwrap_or_default();
+    let chart_text = read_small(&chart_path)?.ok_or_else(|| {
+        Stop::findings(vec![Diagnostic::error(
+            "chart/missing",
+            format!("`{chart_path}` does not exist"),
+        )
+        .in_file(&chart_path)])
+    })?;
+    let parsed = chart::parse_chart(&chart_text, &chart_path).map_err(Stop::findings)?;
+    let chart_version = Version::parse(&parsed.version).map_err(|e| {
+        Stop::findings(vec![Diagnostic::error(
+            "chart/version",
+            format!("`version: {}` is not SemVer 2: {e}", parsed.version),
+        )
+        .in_file(&chart_path)
+        .at_line(parsed.version_line)])
+    })?;
+
+    let mut boms = BTreeMap::new();
+    let mut deployed = BTreeMap::new();
+    for e in &ws.config.environments {
+        let path = ws.bom_path(e);
+        if let Some(text) = read_small(&path)? {
+            let parsed = bom::parse_bom(&text, &path).map_err(Stop::findings)?;
+            if let Some(v) = bom::chart_version(&parsed, &req.chart) {
+                let v = Version::parse(v).map_err(|err| {
+                    Stop::findings(vec![Diagnostic::error(
+                        "bom/version",
+                        format!(
+                            "`{}` pins `{}` to `{v}`, which is not SemVer 2: {err}",
+                            path, req.chart
+                        ),
+                    )
+                    .in_file(&path)])
+                })?;
+                deployed.insert(e.clone(), v);
+            }
+            boms.insert(e.clone(), text);
+        }
+    }
+    let changelog_path = component.changelog.clone();
+    let log_text = read_changelog(&changelog_path)?;
+    let auto_bump = log_text
+        .as_deref()
+        .and_then(changelog::unreleased_bump)
+        .map(|b| match b {
+            BumpLevel::Patch => Bump::Patch,
+            BumpLevel::Minor => Bump::Minor,
+            BumpLevel::Major => Bump::Major,
+        });
+    let from_env = req
+        .from
+        .clone()
+        .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
+    let facts = PromotionFacts {
+        chart_version: Some(chart_version.clone()),
+        deployed: deployed.clone(),
+        auto_bump,
+        soak_required: from_env
+            .as_ref()
+            .and_then(|f| ws.config.soak.get(f).copied()),
+        soak_elapsed,
+    };
+    let request = PromotionRequest {
+        chart: req.chart.clone(),
+        from: req.from.clone(),
+        to: req.to.clone(),
+        version: choice,
+    };
+    let decision = decide(&ws.config.environments, &request, &facts).map_err(|e| match e {
+        Ok(usage) => Stop::Usage(usage.to_string()),
+        Err(findings) => Stop::findings(findings),
+    })?;
+
+    let mut changes = Vec::new();
+    let version = decision.version.clone();
+    let mut new_log = log_text.clone();
+    if decision.bump_chart && !decision.already_done {
+        let after = chart::set_chart_version(&chart_text, &version).map_err(|e| {
+            Stop::findings(vec![Diagnostic::error(
+                "chart/edit",
+                format!("cannot set the version in `{chart_path}`: {e}"),
+            )
+            .in_file(&chart_path)])
+        })?;
+        changes.push(FileChange {
+            path: chart_path.clone(),
+            before: Some(chart_text.clone()),
+            after,
+            why: format!("bump `version` {chart_version} → {version}"),
+        });
+        let text = log_text.clone().ok_or_else(|| {
+            Stop::findings(vec![Diagnostic::error(
+                "changelog/missing",
+                format!("`{changelog_path}` does not exist"),
+            )
+            .in_file(&changelog_path)
+            .with_help(format!(
+                "add a changelog with an `## [Unreleased]` section describing {version}"
+            ))])
+        })?;
+        if changelog::extract(&text, &version.to_string()).is_none() {
+            let parsed_log = changelog::parse(&text);
+            let unreleased_empty = parsed_log.unreleased().is_none_or(|s| {
+                text.get(s.body_range.clone())
+                    .is_none_or(|b| b.trim().is_empty())
+            });
+            if unreleased_empty {
+                let line = parsed_log.unreleased().map(|s| s.line).unwrap_or(1);
+                return Err(Stop::findings(vec![Diagnostic::error(
+                    "promotion/empty-unreleased",
+                    format!("`{changelog_path}` has nothing under `[Unreleased]` to release as {version}"),
+                )
+                .in_file(&changelog_path)
+                .at_line(line)
+                .with_help("describe the changes under `## [Unreleased]` (`### Added`, `### Fixed`, …) first")]));
+            }
+            let cut = changelog::cut_release(&text, &version, &env.today()).map_err(|e| {
+                Stop::findings(vec![Diagnostic::error(
+                    "changelog/cut",
+                    format!("cannot cut release {version} in `{changelog_path}`: {e}"),
+                )
+                .in_file(&changelog_path)])
+            })?;
+            changes.push(FileChange {
+                path: changelog_path.clone(),
+                before: Some(text),
+                after: cut.clone(),
+                why: format!("move `[Unreleased]` into `[{version}] - {}`", env.today()),
+            });
+            new_log = Some(cut);
+        }
+    }
+    let bom_path = ws.bom_path(&req.to);
+    let bom_before = boms.get(&req.to).cloned();
+    if !decision.already_done {
+        let base = bom_before
+            .clone()
+            .unwrap_or_else(|| format!("environment: {}\ncharts: {{}}\n", req.to));
+        let pinned = bom::pin_chart(&base, &req.chart, &version).map_err(|e| {
+            Stop::findings(vec![Diagnostic::error(
+                "bom/edit",
+                format!("cannot pin `{}` in `{bom_path}`: {e}", req.chart),
+            )
+            .in_file(&bom_path)])
+        })?;
+        if let Some(before) = &bom_before {
+            let stamp = env.timestamp();
+            let archive = format!(
+                "{}/history/{}/{:04}{:02}{:02}T{:02}{:02}{:02}Z-promote-{}-{}.yaml",
+                ws.config.releases_dir,
+                req.to,
+                stamp.year(),
+                u8::from(stamp.month()),
+                stamp.day(),
+                stamp.hour(),
+                stamp.minute(),
+                stamp.second(),
+                req.chart,
+                version
+            );
+            changes.push(FileChange {
+                path: archive,
+                before: None,
+                after: before.clone(),
+                why: format!("archive the previous `{bom_path}`"),
+            });
+        }
+        changes.push(FileChange {
+            path: bom_path.clone(),
+            before: bom_before,
+            after: pinned,
+            why: format!("pin `{}` {} in `{}`", req.chart, version, req.to),
+        });
+    }
+
+    let environments = ws
+        .config
+        .environments
+        .iter()
+        .map(|e| {
+            let before = deployed.get(e).cloned();
+            let after = if e == &req.to {
+                Some(version.clone())
+            } else {
+                before.clone()
+            };
+            (e.clone(), before, after)
+        })
+        .collect();
+    let sections = new_log
+        .as_deref()
+        .map(|t| {
+            changelog::sections_between(t, decision.previous.as_ref(), &version)
+                .into_iter()
+                .map(|(v, s)| (v, s.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let draft = ws.config.is_protected(&req.to);
+    let branch = format!("release-action/promote/{}-{}", req.chart, req.to);
+    let title = format!("Promote {} {} to {}", req.chart, version, req.to);
+    let mut plan = PromotePlan {
+        decision,
+        changes,
+        environments,
+        sections,
+        branch,
+        title,
+        body: String::new(),
+        draft,
+        chart_path,
+        changelog_path,
+    };
+    plan.body = render_pr_body(&plan, &ws.config.environments);
+    Ok(plan)
+}
+
+/// Outputs and summary for a plan.
+pub fn outcome_for(plan: &PromotePlan) -> Outcome {
+    let mut out = Outcome::default();
+    let d = &plan.decision;
+    out.output("component", &d.chart);
+    out.output("version", d.version.to_string());
+    out.output(
+        "previous-version",
+        d.previous
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    );
+    out.output(
+        "chart-path",
+        plan.chart_path.trim_end_matches("/Chart.yaml"),
+    );
+    out.output("changelog-path", &plan.changelog_path);
+    out.output("branch", &plan.branch);
+    out.output("draft", plan.draft.to_string());
+    out.summary = format!("## {}\n\n{}", md_cell(&plan.title), plan.body);
+    out
+}
+
+/// The pull request body: what a release manager needs to decide.
+pub fn render_pr_body(plan: &PromotePlan, envs: &[String]) -> String {
+    let d = &plan.decision;
+    let mut md = String::new();
+    let from = d
+        .from
+        .as_deref()
+        .map(|f| format!(" from `{f}`"))
+        .unwrap_or_default();
+    md.push_str(&format!(
+        "Promotes **{}** {}{from} to `{}`{}.\n\n",
+        d.chart,
+        d.version,
+        d.to,
+        if plan.draft { " (a protected environment: this pull request is a draft until a release manager marks it ready)" } else { "" }
+    ));
+    md.push_str("### Environments\n\n| environment | before | after |\n|---|---|---|\n");
+    for (e, before, after) in &plan.environments {
+        let b = before
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "—".into());
+        let a = after
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "—".into());
+        let mark = if before != after {
+            " **(changes)**"
+        } else {
+            ""
+        };
+        md.push_str(&format!("| `{e}` | {b} | {a}{mark} |\n"));
+    }
+    md.push('\n');
+    let diagram: Vec<(String, Option<String>)> = plan
+        .environments
+        .iter()
+        .map(|(e, _, a)| (e.clone(), a.as_ref().map(ToString::to_string)))
+        .collect();
+    let step = d.from.as_deref().map(|f| (f, d.to.as_str()));
+    let _ = envs;
+    md.push_str(&render_mermaid(&diagram, step));
+    md.push_str("\n### What the merge deploys\n\n");
+    md.push_str(&format!(
+        "Merging sets `{}` to `{}` in the `{}` bill of materials; the deployment workflow rolls it out.\n\n",
+        d.chart, d.version, d.to
+    ));
+    md.push_str("### Files\n\n");
+    for c in &plan.changes {
+        md.push_str(&format!("- `{}`: {}\n", md_cell(&c.path), md_cell(&c.why)));
+    }
+    if !plan.sections.is_empty() {
+        let since = d
+            .previous
+            .as_ref()
+            .map(|p| format!(" since {p}"))
+            .unwrap_or_default();
+        md.push_str(&format!("\n### Changelog{since}\n"));
+        for (v, body) in &plan.sections {
+            md.push_str(&format!("\n#### {v}\n\n{}\n", body.trim_end()));
+        }
+    }
+    md
+}
+
+/// The plan as text: every file's unified diff, then the pull request.
+pub fn render_plan_text(plan: &PromotePlan, api: bool) -> String {
+    let mut text = String::new();
+    for c in &plan.changes {
+        let before = c.before.as_deref().unwrap_or("");
+        let from = if c.before.is_some() {
+            format!("a/{}", c.path)
+        } else {
+            "/dev/null".to_owned()
+        };
+        let diff = similar::TextDiff::from_lines(before, c.after.as_str());
+        text.push_str(&format!("# {}\n", c.why));
+        text.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&from, &format!("b/{}", c.path))
+                .to_string(),
+        );
+        if !c.after.ends_with('\n') && !c.after.is_empty() {
+            text.push_str("\n\\ No newline at end of file\n");
+        }
+    }
+    text.push_str(&format!(
+        "# pull request{}: {} ({})\n",
+        if plan.draft { " (draft)" } else { "" },
+        plan.title,
+        plan.branch
+    ));
+    if !api {
+        text.push_str("# with --local the files above are written to the working tree; without it, they are committed on the branch through the GitHub API\n");
+    }
+    text
+}

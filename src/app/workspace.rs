@@ -1,0 +1,239 @@
+//! The repository as the commands see it: configuration, components and their files.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+
+use super::{RunEnv, Stop};
+use crate::adapters::fs::{FsError, RepoDir, MAX_CHANGELOG, MAX_SMALL_FILE};
+use crate::cli::CommonArgs;
+use crate::domain::config::{parse_config, Config, DEFAULT_CONFIG_PATH};
+use crate::domain::diagnostic::Diagnostic;
+use crate::domain::name::check_name;
+
+/// A releasable component: a chart, or a name declared in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Its name.
+    pub name: String,
+    /// The chart directory, for charts.
+    pub chart_dir: Option<String>,
+    /// The changelog path.
+    pub changelog: String,
+    /// The files whose versions must all equal the released version.
+    pub version_files: Vec<String>,
+}
+
+impl Component {
+    /// `…/Chart.yaml`, for charts.
+    pub fn chart_path(&self) -> Option<String> {
+        self.chart_dir.as_ref().map(|d| format!("{d}/Chart.yaml"))
+    }
+}
+
+/// The repository, its configuration and its components.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The working tree.
+    pub repo: RepoDir,
+    /// The configuration (defaults when there is no file).
+    pub config: Config,
+    /// Where charts live.
+    pub charts_dir: String,
+    /// Components, sorted by name.
+    pub components: Vec<Component>,
+    /// Chart directories whose names are not valid component names.
+    pub bad_chart_dirs: Vec<String>,
+}
+
+/// The repository directory a command works on.
+pub fn repo_root(common: &CommonArgs, env: &RunEnv) -> PathBuf {
+    match (&common.repo, env.var("GITHUB_WORKSPACE")) {
+        (Some(dir), _) if dir.is_absolute() => dir.clone(),
+        (Some(dir), _) => env.cwd.join(dir),
+        (None, Some(ws)) => PathBuf::from(ws),
+        (None, None) => env.cwd.clone(),
+    }
+}
+
+impl Workspace {
+    /// Opens the repository and reads the configuration.
+    pub fn load(common: &CommonArgs, env: &RunEnv) -> Result<Self, Stop> {
+        let root = repo_root(common, env);
+        let repo = RepoDir::open(&root).map_err(|e| {
+            Stop::Usage(format!(
+                "`--repo {}` is not a readable directory: {e}",
+                root.display()
+            ))
+        })?;
+        let (config_path, explicit) = match &common.config {
+            Some(p) => (p.clone(), true),
+            None => (DEFAULT_CONFIG_PATH.to_owned(), false),
+        };
+        let text = repo
+            .read(&config_path, 1024 * 1024)
+            .map_err(|e| Stop::Usage(format!("configuration: {e}")))?;
+        let config = match text {
+            Some(text) => parse_config(&text).map_err(|e| {
+                let place = e
+                    .line
+                    .map(|l| format!("{config_path}:{l}"))
+                    .unwrap_or(config_path.clone());
+                Stop::Usage(format!(
+                    "{place}: {}\n  = help: every key is described in docs/configuration.md",
+                    e.message
+                ))
+            })?,
+            None if explicit => {
+                return Err(Stop::Usage(format!(
+                    "the configuration file `{config_path}` does not exist"
+                )))
+            }
+            None => Config::default(),
+        };
+        let charts_dir = match &config.charts_dir {
+            Some(d) => d.clone(),
+            None if repo
+                .list_dirs("helm/charts")
+                .map(|d| !d.is_empty())
+                .unwrap_or(false) =>
+            {
+                "helm/charts".to_owned()
+            }
+            None if repo
+                .list_dirs("charts")
+                .map(|d| !d.is_empty())
+                .unwrap_or(false) =>
+            {
+                "charts".to_owned()
+            }
+            None => "helm/charts".to_owned(),
+        };
+        let mut components = Vec::new();
+        let mut bad_chart_dirs = Vec::new();
+        for dir in repo.list_dirs(&charts_dir).map_err(fs_stop)? {
+            let chart_dir = format!("{charts_dir}/{dir}");
+            if !repo.exists(&format!("{chart_dir}/Chart.yaml")) {
+                continue;
+            }
+            if check_name(&dir).is_err() {
+                bad_chart_dirs.push(chart_dir);
+                continue;
+            }
+            let own = format!("{chart_dir}/CHANGELOG.md");
+            let changelog = if repo.exists(&own) {
+                own
+            } else {
+                "CHANGELOG.md".to_owned()
+            };
+            components.push(Component {
+                name: dir,
+                version_files: vec![format!("{chart_dir}/Chart.yaml")],
+                chart_dir: Some(chart_dir),
+                changelog,
+            });
+        }
+        for (name, declared) in &config.components {
+            let existing = components.iter().position(|c| &c.name == name);
+            let component = match existing {
+                Some(i) => &mut components[i],
+                None => {
+                    components.push(Component {
+                        name: name.clone(),
+                        chart_dir: None,
+                        changelog: "CHANGELOG.md".to_owned(),
+                        version_files: Vec::new(),
+                    });
+                    components
+                        .last_mut()
+                        .ok_or_else(|| Stop::Failure(anyhow!("internal: component list")))?
+                }
+            };
+            if let Some(c) = &declared.changelog {
+                component.changelog = c.clone();
+            }
+            for f in &declared.version_files {
+                if !component.version_files.contains(f) {
+                    component.version_files.push(f.clone());
+                }
+            }
+        }
+        components.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(latest) = &config.latest_component {
+            if !components.iter().any(|c| &c.name == latest) {
+                return Err(Stop::Usage(format!(
+                    "{config_path}: `latest-component` is `{latest}`, which is neither a chart nor a declared component"
+                )));
+            }
+        }
+        Ok(Self {
+            repo,
+            config,
+            charts_dir,
+            components,
+            bad_chart_dirs,
+        })
+    }
+
+    /// The component names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.components.iter().map(|c| c.name.as_str())
+    }
+
+    /// The component called `name`.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components.iter().find(|c| c.name == name)
+    }
+
+    /// Reads a small (YAML, version) file; hostile files are findings.
+    pub fn read_small(&self, path: &str) -> Result<Option<String>, Stop> {
+        self.repo.read(path, MAX_SMALL_FILE).map_err(fs_stop)
+    }
+
+    /// Reads a changelog; hostile files are findings.
+    pub fn read_changelog(&self, path: &str) -> Result<Option<String>, Stop> {
+        self.repo.read(path, MAX_CHANGELOG).map_err(fs_stop)
+    }
+
+    /// The path of an environment's bill of materials.
+    pub fn bom_path(&self, env: &str) -> String {
+        format!("{}/{env}.yaml", self.config.releases_dir)
+    }
+
+    /// An unknown-component finding with the known names and a suggestion.
+    pub fn unknown_component(&self, name: &str, code: &'static str) -> Diagnostic {
+        let known: Vec<&str> = self.names().collect();
+        let mut d =
+            Diagnostic::error(code, format!("unknown component `{name}`")).with_help(format!(
+                "known: {}",
+                if known.is_empty() {
+                    "(none found)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        if let Some(s) = crate::domain::name::did_you_mean(name, known) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        d
+    }
+}
+
+/// Maps a filesystem error: a hostile or malformed file is a finding, anything else a failure.
+pub fn fs_stop(e: FsError) -> Stop {
+    if e.is_finding() {
+        let mut d = Diagnostic::error("file/refused", e.to_string()).in_file(e.path());
+        if let Some(line) = e.line() {
+            d = d.at_line(line);
+        }
+        let help = match &e {
+            FsError::OutsideRepository { .. } => "files are only read and written inside the repository; replace the symlink with the file",
+            FsError::TooLarge { .. } => "split or shorten the file",
+            FsError::NotUtf8 { .. } => "save the file as UTF-8",
+            FsError::Io { .. } => "",
+        };
+        Stop::findings(vec![d.with_help(help)])
+    } else {
+        Stop::Failure(anyhow::Error::new(e))
+    }
+}

@@ -1,0 +1,214 @@
+//! The two front doors: command-line flags (clap) and Action inputs (`INPUT_*`).
+//!
+//! Every flag `--foo-bar` is the input `foo-bar`. The `action` subcommand, the container's
+//! entry point, reads `INPUT_COMMAND` and turns the inputs that command accepts into the same
+//! argument list a user would type, so both doors build identical requests.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::adapters::actions::{input_var, parse_bool};
+
+/// Gated, reviewable Helm chart releases and promotions.
+#[derive(Debug, Parser)]
+#[command(name = "release-action", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args, Default)]
+pub struct CommonArgs {
+    /// The repository to work on (default: `GITHUB_WORKSPACE`, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The configuration file, relative to the repository (default: `.github/release-action.yml`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+}
+
+/// The subcommands; each is also the action's `command` input.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Check a release tag against its chart version and changelog.
+    ValidateTag {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The tag (default: from `GITHUB_REF`).
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// The pull-request gate: changelogs, charts, image tags, and version bumps against a base.
+    Check {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Compare changed charts with this git revision (default: the pull request's base).
+        #[arg(long)]
+        base: Option<String>,
+    },
+    /// Print a version's changelog section to stdout.
+    Notes {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// A release tag, e.g. `v1.2.0-frontend`.
+        #[arg(long, conflicts_with_all = ["component", "changelog"])]
+        tag: Option<String>,
+        /// The component whose changelog to read (with `--version`).
+        #[arg(long, requires = "version", conflicts_with = "changelog")]
+        component: Option<String>,
+        /// A changelog file (with `--version`).
+        #[arg(long, requires = "version")]
+        changelog: Option<String>,
+        /// The version whose notes to print.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Promote a chart one step along the environments.
+    Promote {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The chart to promote.
+        #[arg(long)]
+        chart: String,
+        /// The source environment (default: the one before `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// The target environment.
+        #[arg(long)]
+        to: String,
+        /// The exact version to promote.
+        #[arg(long, conflicts_with = "bump")]
+        version: Option<String>,
+        /// Bump the chart version (into the first environment only).
+        #[arg(long, value_enum)]
+        bump: Option<CliBump>,
+        /// Print the plan (diffs and API calls) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the changes to the working tree; nothing goes to GitHub.
+        #[arg(long)]
+        local: bool,
+    },
+    /// Run as a GitHub Action: read `INPUT_COMMAND` and the other `INPUT_*` variables.
+    Action,
+}
+
+/// `--bump` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliBump {
+    /// x.y.Z
+    Patch,
+    /// x.Y.0
+    Minor,
+    /// X.0.0
+    Major,
+    /// From the `[Unreleased]` change types.
+    Auto,
+}
+
+/// Builds the argument list the `action` subcommand stands for, from `INPUT_*` variables.
+///
+/// `lookup` reads an environment variable. Inputs a command does not take are ignored (the
+/// action's defaults set some for every command); an unknown `command` is an error.
+pub fn action_argv(lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
+    let input = |name: &str| {
+        lookup(&input_var(name))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let command =
+        input("command").ok_or("input `command` is required; set `with: { command: … }`")?;
+    let cli = Cli::command();
+    let sub = cli
+        .get_subcommands()
+        .find(|s| s.get_name() == command && command != "action")
+        .ok_or_else(|| {
+            let known: Vec<&str> = cli
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .filter(|n| *n != "action" && *n != "help")
+                .collect();
+            format!(
+                "unknown command `{}`; expected one of: {}",
+                command.escape_debug(),
+                known.join(", ")
+            )
+        })?;
+    let mut argv = vec!["release-action".to_owned(), command.clone()];
+    for arg in sub.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        let Some(value) = input(long) else { continue };
+        if matches!(arg.get_action(), clap::ArgAction::SetTrue) {
+            if parse_bool(long, &value)? {
+                argv.push(format!("--{long}"));
+            }
+        } else if matches!(arg.get_action(), clap::ArgAction::Append) {
+            for line in value.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                argv.push(format!("--{long}={line}"));
+            }
+        } else {
+            argv.push(format!("--{long}={value}"));
+        }
+    }
+    Ok(argv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn argv(vars: &[(&str, &str)]) -> Result<Vec<String>, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        action_argv(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn inputs_become_the_same_flags_a_user_types() {
+        let a = argv(&[
+            ("INPUT_COMMAND", "promote"),
+            ("INPUT_CHART", "frontend"),
+            ("INPUT_TO", "staging"),
+            ("INPUT_DRY-RUN", "true"),
+            ("INPUT_LOCAL", "false"),
+            ("INPUT_TAG", "ignored-by-promote"),
+            ("INPUT_VERSION", ""),
+        ])
+        .expect("argv");
+        assert_eq!(
+            a,
+            [
+                "release-action",
+                "promote",
+                "--chart=frontend",
+                "--to=staging",
+                "--dry-run"
+            ]
+        );
+        assert!(Cli::try_parse_from(&a).is_ok());
+    }
+
+    #[test]
+    fn bad_inputs_are_usage_errors() {
+        assert!(argv(&[])
+            .expect_err("missing")
+            .contains("`command` is required"));
+        assert!(argv(&[("INPUT_COMMAND", "deploy")])
+            .expect_err("unknown")
+            .contains("unknown command `deploy`"));
+        assert!(argv(&[("INPUT_COMMAND", "action")]).is_err());
+        let e = argv(&[("INPUT_COMMAND", "promote"), ("INPUT_DRY-RUN", "yes")]).expect_err("bool");
+        assert!(e.contains("`dry-run`"), "{e}");
+    }
+}

@@ -1,0 +1,709 @@
+//! The changelog: a [Keep a Changelog 1.1.0](https://keepachangelog.com/en/1.1.0/)
+//! model of `CHANGELOG.md` with line numbers and byte spans, and the operations
+//! release-action needs on it: read a release's notes ([`extract`],
+//! [`sections_between`]), check the file ([`validate`],
+//! [`has_dated_nonempty_section`]), infer the next bump ([`unreleased_bump`]) and
+//! move `[Unreleased]` into a dated release ([`cut_release`]).
+//!
+//! Parsing is CommonMark-aware (<https://spec.commonmark.org/0.31.2/>): a
+//! `## [1.2.3]` inside a fenced or indented code block, an HTML comment or an
+//! HTML block is not a heading, and Setext (`===`/`---`) headings are read as
+//! headings. It is lenient about the headings found in real files (brackets or
+//! not, `v` prefixes, inline compare links, dates in parentheses, en/em dashes,
+//! `[YANKED]`, `<small>`), never fails and never panics; [`validate`] says what
+//! does not follow the format. Versions follow SemVer 2.0.0
+//! (<https://semver.org/spec/v2.0.0.html>).
+//!
+//! Sections: every heading, at any level, whose text starts with a version or
+//! `Unreleased` opens a section. Its body runs to the next such heading or to
+//! the next other heading at the same or a higher level (fewer `#`); for a
+//! section deeper than the first section of the file (release-please writes
+//! patch releases as `### [1.2.1]` among `## [1.3.0]`, with `### Bug Fixes`
+//! inside), only to a heading at a higher level. Deeper headings inside
+//! (`### Added`) are its subsections. A block of link reference definitions at
+//! the end of the file that defines a version or `Unreleased` link belongs to
+//! the file, not to the last section.
+//!
+//! Edits keep the file's bytes (a UTF-8 BOM, CRLF line endings, a missing final
+//! newline) everywhere outside the lines they must change.
+//!
+//! Everything is a single forward pass over the text: linear time, no
+//! per-query line counting.
+
+use std::ops::Range;
+
+use crate::domain::diagnostic::Diagnostic;
+
+mod cut;
+mod scan;
+#[cfg(test)]
+mod tests;
+mod title;
+mod validate;
+
+pub use cut::{cut_release, CutError};
+pub use validate::validate;
+
+use scan::{Event, Scanner};
+use title::{normalize_label, normalize_version, parse_title, Title, TitleKind};
+
+/// The six change types of Keep a Changelog, in its order.
+pub const CHANGE_TYPES: [&str; 6] = [
+    "Added",
+    "Changed",
+    "Deprecated",
+    "Removed",
+    "Fixed",
+    "Security",
+];
+
+/// A parsed changelog: sections in file order, link reference definitions, and
+/// the byte-level facts edits must keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changelog {
+    /// `[Unreleased]` and release sections, in file order.
+    pub sections: Vec<Section>,
+    /// Link reference definitions (`[1.2.3]: https://…`), in file order.
+    pub links: Vec<LinkDef>,
+    /// Headings outside any section (a title, `## Older releases`, …).
+    pub other_headings: Vec<OtherHeading>,
+    /// The text starts with a UTF-8 byte-order mark.
+    pub bom: bool,
+    /// The file's line ending: `"\r\n"` when its first line ends so, else `"\n"`.
+    pub line_ending: &'static str,
+    /// Byte range of the block of link reference definitions that ends the
+    /// file, when it defines a version or `Unreleased` link.
+    pub bottom_links: Option<Range<usize>>,
+}
+
+/// What a section heading announces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heading {
+    /// `## [Unreleased]`.
+    Unreleased,
+    /// `## [1.2.3] - 2024-01-02`.
+    Release {
+        /// The version without a leading `v`, e.g. `1.2.3`.
+        version: String,
+        /// The version as written, e.g. `v1.2.3`.
+        raw_version: String,
+        /// The date as written, when one follows the version.
+        date: Option<String>,
+        /// The heading is marked `[YANKED]`.
+        yanked: bool,
+    },
+}
+
+impl Heading {
+    /// The version without a leading `v`, or `None` for `[Unreleased]`.
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            Heading::Unreleased => None,
+            Heading::Release { version, .. } => Some(version),
+        }
+    }
+}
+
+/// One `[Unreleased]` or release section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// What the heading announces.
+    pub heading: Heading,
+    /// 1-based line of the heading.
+    pub line: usize,
+    /// Heading level, 1 to 6 (`##` is 2).
+    pub level: u8,
+    /// The heading text as written, without the `#` marks.
+    pub title: String,
+    /// Text of the heading's leading `[...]` (`1.2.3`, `v1.2.3`, `Unreleased`),
+    /// when bracketed.
+    pub label: Option<String>,
+    /// Inline link target of the heading: `## [1.2.3](url)`.
+    pub link: Option<String>,
+    /// Reference label of the heading: `## [1.2.3][ref]`.
+    pub reference: Option<String>,
+    /// Word before the version: `Version`, `Release`.
+    pub prefix: Option<String>,
+    /// The date is written in parentheses.
+    pub date_in_parens: bool,
+    /// The dash written between version and date.
+    pub dash: Option<char>,
+    /// An underlined (Setext) heading.
+    pub setext: bool,
+    /// `##` is followed by a non-breaking space (text, not a heading, in
+    /// CommonMark).
+    pub nbsp: bool,
+    /// Bytes of the heading line(s), line ending included.
+    pub heading_range: Range<usize>,
+    /// Bytes from the end of the heading to the start of the next section
+    /// (or the bottom link block, or the end of the file).
+    pub body_range: Range<usize>,
+    /// `body_range` without its leading and trailing blank lines and without
+    /// the final line ending: what [`extract`] returns.
+    pub content_range: Range<usize>,
+    /// Deeper headings inside the body (`### Added`).
+    pub subsections: Vec<Subsection>,
+}
+
+/// A heading inside a section, such as `### Added`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subsection {
+    /// The heading text.
+    pub title: String,
+    /// Heading level.
+    pub level: u8,
+    /// 1-based line of the heading.
+    pub line: usize,
+    /// Bytes of the heading line(s), line ending included.
+    pub heading_range: Range<usize>,
+    /// Bytes from the end of the heading to the next heading at the same or a
+    /// higher level, or the end of the section.
+    pub body_range: Range<usize>,
+}
+
+/// A heading that belongs to no section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherHeading {
+    /// The heading text.
+    pub title: String,
+    /// Heading level.
+    pub level: u8,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// A link reference definition, `[label]: url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkDef {
+    /// The label as written, without brackets.
+    pub label: String,
+    /// The destination.
+    pub url: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Bytes of the whole line, line ending included.
+    pub range: Range<usize>,
+    /// Bytes of the destination.
+    pub url_range: Range<usize>,
+}
+
+/// How far the next version moves, inferred from `[Unreleased]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BumpLevel {
+    /// `Fixed`, `Security`, or entries without a change type.
+    Patch,
+    /// `Added`, `Changed`, `Deprecated`.
+    Minor,
+    /// `Removed`, or any line containing `BREAKING`.
+    Major,
+}
+
+impl Changelog {
+    /// The `[Unreleased]` section, if any (the first one).
+    pub fn unreleased(&self) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.heading == Heading::Unreleased)
+    }
+
+    /// The first section whose version is `version` (a leading `v` is
+    /// ignored on both sides); `Unreleased` (any case) finds `[Unreleased]`.
+    pub fn section(&self, version: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| matches_query(s, version))
+    }
+
+    /// Release sections (not `[Unreleased]`), in file order.
+    pub fn releases(&self) -> impl Iterator<Item = &Section> {
+        self.sections
+            .iter()
+            .filter(|s| s.heading != Heading::Unreleased)
+    }
+
+    /// The first link reference definition whose label matches `label`
+    /// (CommonMark matching: case-insensitive, whitespace collapsed).
+    pub fn link(&self, label: &str) -> Option<&LinkDef> {
+        let wanted = normalize_label(label);
+        self.links
+            .iter()
+            .find(|l| normalize_label(&l.label) == wanted)
+    }
+}
+
+/// Whether `section` is the one `query` asks for.
+fn matches_query(section: &Section, query: &str) -> bool {
+    let query = query.trim();
+    match &section.heading {
+        Heading::Unreleased => query.eq_ignore_ascii_case("unreleased"),
+        Heading::Release { version, .. } => version == normalize_version(query),
+    }
+}
+
+/// Parses a changelog. Never fails: text that is not a changelog gives a
+/// [`Changelog`] without sections.
+///
+/// ```
+/// use release_action::domain::changelog::{parse, Heading};
+/// let log = parse("# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2024-01-02\n\n- First\n");
+/// assert_eq!(log.sections.len(), 2);
+/// assert_eq!(log.sections[1].line, 5);
+/// assert_eq!(log.sections[1].heading.version(), Some("1.0.0"));
+/// ```
+pub fn parse(text: &str) -> Changelog {
+    build(text, None)
+}
+
+/// The notes of `version`: its section body exactly as in the file, without
+/// the blank lines around it. `"1.2.0"` and `"v1.2.0"` both find headings
+/// `[1.2.0]`, `1.2.0`, `[v1.2.0]` and `v1.2.0`; `"Unreleased"` finds
+/// `[Unreleased]`. The first section wins if a version appears twice.
+///
+/// ```
+/// use release_action::domain::changelog::extract;
+/// let text = "## [1.1.0] - 2024-02-01\n\n### Fixed\n- A bug\n\n## [1.0.0] - 2024-01-01\n\n- First\n";
+/// assert_eq!(extract(text, "v1.1.0"), Some("### Fixed\n- A bug"));
+/// assert_eq!(extract(text, "1.0.0"), Some("- First"));
+/// assert_eq!(extract(text, "0.9.0"), None);
+/// ```
+pub fn extract<'a>(text: &'a str, version: &str) -> Option<&'a str> {
+    let log = build(text, Some(version));
+    let section = log.section(version)?;
+    text.get(section.content_range.clone())
+}
+
+/// Released sections with `after < version <= upto`, newest first, as
+/// `(version, notes)`: what a promotion pull request shows. Sections whose
+/// version is not SemVer are left out; a repeated version counts once.
+///
+/// ```
+/// use release_action::domain::changelog::sections_between;
+/// let text = "## 1.2.0\n- c\n## 1.1.0\n- b\n## 1.0.0\n- a\n";
+/// let from = semver::Version::new(1, 0, 0);
+/// let to = semver::Version::new(1, 2, 0);
+/// let got = sections_between(text, Some(&from), &to);
+/// assert_eq!(got, vec![("1.2.0".to_owned(), "- c"), ("1.1.0".to_owned(), "- b")]);
+/// ```
+pub fn sections_between<'a>(
+    text: &'a str,
+    after: Option<&semver::Version>,
+    upto: &semver::Version,
+) -> Vec<(String, &'a str)> {
+    let log = parse(text);
+    let mut found: Vec<(semver::Version, String, &'a str)> = Vec::new();
+    for section in log.releases() {
+        let Some(version) = section.heading.version() else {
+            continue;
+        };
+        let Ok(parsed) = semver::Version::parse(version) else {
+            continue;
+        };
+        let in_range = after.is_none_or(|a| &parsed > a) && &parsed <= upto;
+        if !in_range || found.iter().any(|(v, _, _)| v == &parsed) {
+            continue;
+        }
+        let notes = text.get(section.content_range.clone()).unwrap_or("");
+        found.push((parsed, version.to_owned(), notes));
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, v, notes)| (v, notes)).collect()
+}
+
+/// The bump `[Unreleased]` asks for: `Removed` or a line containing
+/// `BREAKING` → major; `Added`, `Changed`, `Deprecated` → minor; `Fixed`,
+/// `Security`, or entries under no known type → patch. `None` when there is
+/// no `[Unreleased]` section or it has no entries (a change-type heading with
+/// nothing under it does not count).
+///
+/// ```
+/// use release_action::domain::changelog::{unreleased_bump, BumpLevel};
+/// let text = "## [Unreleased]\n### Fixed\n- x\n### Added\n- y\n## [1.0.0] - 2024-01-01\n";
+/// assert_eq!(unreleased_bump(text), Some(BumpLevel::Minor));
+/// ```
+pub fn unreleased_bump(text: &str) -> Option<BumpLevel> {
+    let log = build(text, Some("Unreleased"));
+    let section = log.unreleased()?;
+    let content = text.get(section.content_range.clone())?;
+    if content.trim().is_empty() {
+        return None;
+    }
+    if content.lines().any(|l| l.contains("BREAKING")) {
+        return Some(BumpLevel::Major);
+    }
+    let mut level: Option<BumpLevel> = None;
+    let mut typed = false;
+    for sub in &section.subsections {
+        let has_entries = text
+            .get(sub.body_range.clone())
+            .is_some_and(|b| !b.trim().is_empty());
+        if !has_entries {
+            continue;
+        }
+        let name = sub
+            .title
+            .trim_matches(|c: char| c == '[' || c == ']' || c.is_whitespace());
+        let this = match change_type(name) {
+            Some("Removed") => BumpLevel::Major,
+            Some("Added" | "Changed" | "Deprecated") => BumpLevel::Minor,
+            Some(_) => BumpLevel::Patch,
+            None => continue,
+        };
+        typed = true;
+        level = level.max(Some(this));
+    }
+    if !typed || has_untyped_entries(text, section) {
+        level = level.max(Some(BumpLevel::Patch));
+    }
+    level
+}
+
+/// The canonical change type `name` denotes (case-insensitive), if any.
+pub fn change_type(name: &str) -> Option<&'static str> {
+    CHANGE_TYPES
+        .iter()
+        .copied()
+        .find(|t| t.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Whether the section has non-blank lines before its first subsection.
+fn has_untyped_entries(text: &str, section: &Section) -> bool {
+    let end = section
+        .subsections
+        .first()
+        .map_or(section.content_range.end, |s| s.heading_range.start);
+    let start = section.content_range.start.min(end);
+    text.get(start..end).is_some_and(|t| !t.trim().is_empty())
+}
+
+/// `Ok` when `version` has a section with a valid ISO 8601 date and at least
+/// one entry, as a release tag needs; otherwise the finding that says why (no
+/// file set: the caller adds it with [`Diagnostic::in_file`]).
+///
+/// Codes: `changelog/missing-section`, `changelog/missing-date`,
+/// `changelog/invalid-date`, `changelog/empty-section`.
+pub fn has_dated_nonempty_section(text: &str, version: &str) -> Result<(), Diagnostic> {
+    let log = build(text, Some(version));
+    let wanted = normalize_version(version);
+    let Some(section) = log
+        .section(version)
+        .filter(|s| s.heading != Heading::Unreleased)
+    else {
+        return Err(Diagnostic::error(
+            "changelog/missing-section",
+            format!("no changelog section for version `{wanted}`"),
+        )
+        .with_help(format!(
+            "add a `## [{wanted}] - YYYY-MM-DD` section with the release's changes"
+        )));
+    };
+    if let Heading::Release { date, .. } = &section.heading {
+        match date {
+            None => {
+                return Err(Diagnostic::error(
+                    "changelog/missing-date",
+                    format!("release `{wanted}` has no date"),
+                )
+                .at_line(section.line)
+                .with_help(format!(
+                    "write the heading as `## [{wanted}] - YYYY-MM-DD` (ISO 8601, e.g. `2025-03-01`)"
+                )));
+            }
+            Some(date) => {
+                if let Some(problem) = title::date_problem(date) {
+                    return Err(Diagnostic::error(
+                        "changelog/invalid-date",
+                        format!("the date `{date}` of release `{wanted}` is {problem}"),
+                    )
+                    .at_line(section.line)
+                    .with_help("dates use ISO 8601, e.g. `2025-03-01`"));
+                }
+            }
+        }
+    }
+    let empty = text
+        .get(section.content_range.clone())
+        .is_none_or(|c| c.trim().is_empty());
+    if empty {
+        return Err(Diagnostic::error(
+            "changelog/empty-section",
+            format!("release `{wanted}` has no entries"),
+        )
+        .at_line(section.line)
+        .with_help("list the release's changes under `### Added`, `### Fixed`, …"));
+    }
+    Ok(())
+}
+
+/// Builds the model in one pass. With `only`, builds just the first section
+/// matching `only` and stops once it is complete (no other sections, links
+/// or headings are kept): the fast path of [`extract`].
+fn build(text: &str, only: Option<&str>) -> Changelog {
+    let mut builder = Builder {
+        text,
+        only,
+        log: Changelog {
+            sections: Vec::new(),
+            links: Vec::new(),
+            other_headings: Vec::new(),
+            bom: text.starts_with('\u{feff}'),
+            line_ending: line_ending(text),
+            bottom_links: None,
+        },
+        first_level: None,
+        open: None,
+        subs_open: Vec::new(),
+        tail: None,
+    };
+    for event in Scanner::new(text) {
+        match event {
+            Event::Heading(h) => {
+                if builder.heading(&h) {
+                    return builder.log;
+                }
+            }
+            Event::Def(d) => {
+                let tail = builder.tail.get_or_insert(Tail {
+                    start: d.start,
+                    versioned: false,
+                });
+                tail.versioned |= title::is_version_label(d.label);
+                if builder.only.is_none() {
+                    builder.log.links.push(LinkDef {
+                        label: d.label.to_owned(),
+                        url: d.url.to_owned(),
+                        line: d.line,
+                        range: d.start..d.end,
+                        url_range: d.url_start..d.url_start + d.url.len(),
+                    });
+                }
+            }
+            Event::Comment { start } => {
+                builder.tail.get_or_insert(Tail {
+                    start,
+                    versioned: false,
+                });
+            }
+            Event::Content => builder.tail = None,
+        }
+    }
+    builder.finish();
+    builder.log
+}
+
+/// `"\r\n"` when the first line ends with CRLF, else `"\n"`.
+fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The section whose body is being read.
+struct Open {
+    /// Index in `sections`, when the section is kept.
+    index: Option<usize>,
+    level: u8,
+}
+
+/// The current run of link definitions and comments (the candidate bottom
+/// link block).
+struct Tail {
+    start: usize,
+    /// It defines a version or `Unreleased` link.
+    versioned: bool,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    only: Option<&'a str>,
+    log: Changelog,
+    /// Level of the file's first section heading.
+    first_level: Option<u8>,
+    open: Option<Open>,
+    /// Indices of the open section's subsections that are still open.
+    subs_open: Vec<usize>,
+    tail: Option<Tail>,
+}
+
+impl Builder<'_> {
+    /// Handles a heading; `true` when the section asked for is complete.
+    fn heading(&mut self, h: &scan::RawHeading<'_>) -> bool {
+        self.tail = None;
+        let title = parse_title(h.title);
+        if let Some(open) = &self.open {
+            let release_level = self.first_level.unwrap_or(h.level);
+            let closes = title.is_some()
+                || h.level < open.level
+                || (h.level == open.level && open.level <= release_level);
+            if closes {
+                let kept = open.index.is_some();
+                self.close(h.start);
+                if kept && self.only.is_some() {
+                    return true;
+                }
+            }
+        }
+        match title {
+            Some(title) => {
+                self.first_level.get_or_insert(h.level);
+                let keep = self.only.is_none_or(|q| title_matches(&title, q))
+                    && !(self.only.is_some() && !self.log.sections.is_empty());
+                let index = if keep {
+                    self.push_section(h, &title);
+                    Some(self.log.sections.len() - 1)
+                } else {
+                    None
+                };
+                self.open = Some(Open {
+                    index,
+                    level: h.level,
+                });
+                self.subs_open.clear();
+            }
+            None => self.other_heading(h),
+        }
+        false
+    }
+
+    fn push_section(&mut self, h: &scan::RawHeading<'_>, title: &Title<'_>) {
+        let suffix = title.suffix();
+        let heading = match title.kind {
+            TitleKind::Unreleased => Heading::Unreleased,
+            TitleKind::Version { raw, normalized } => Heading::Release {
+                version: normalized.to_owned(),
+                raw_version: raw.to_owned(),
+                date: suffix.date,
+                yanked: suffix.yanked,
+            },
+        };
+        self.log.sections.push(Section {
+            heading,
+            line: h.line,
+            level: h.level,
+            title: h.title.to_owned(),
+            label: title.label.map(str::to_owned),
+            link: title.link.map(str::to_owned),
+            reference: title.reference.map(str::to_owned),
+            prefix: title.prefix.map(str::to_owned),
+            date_in_parens: suffix.date_in_parens,
+            dash: suffix.dash,
+            setext: h.setext,
+            nbsp: h.nbsp,
+            heading_range: h.start..h.end,
+            body_range: h.end..h.end,
+            content_range: h.end..h.end,
+            subsections: Vec::new(),
+        });
+    }
+
+    /// A heading that opens no section: a subsection of the open section, or
+    /// a heading outside any section.
+    fn other_heading(&mut self, h: &scan::RawHeading<'_>) {
+        let Some(open) = &self.open else {
+            if self.only.is_none() {
+                self.log.other_headings.push(OtherHeading {
+                    title: h.title.to_owned(),
+                    level: h.level,
+                    line: h.line,
+                });
+            }
+            return;
+        };
+        let Some(section) = open.index.and_then(|i| self.log.sections.get_mut(i)) else {
+            return;
+        };
+        while let Some(&last) = self.subs_open.last() {
+            match section.subsections.get_mut(last) {
+                Some(sub) if sub.level >= h.level => {
+                    sub.body_range.end = h.start;
+                    self.subs_open.pop();
+                }
+                _ => break,
+            }
+        }
+        section.subsections.push(Subsection {
+            title: h.title.to_owned(),
+            level: h.level,
+            line: h.line,
+            heading_range: h.start..h.end,
+            body_range: h.end..h.end,
+        });
+        self.subs_open.push(section.subsections.len() - 1);
+    }
+
+    /// Ends the open section (and its subsections) at byte `end`.
+    fn close(&mut self, end: usize) {
+        let text = self.text;
+        let Some(open) = self.open.take() else { return };
+        if let Some(section) = open.index.and_then(|i| self.log.sections.get_mut(i)) {
+            section.body_range.end = end.max(section.body_range.start);
+            section.content_range = trim_blank_lines(text, section.body_range.clone());
+            for i in self.subs_open.drain(..) {
+                if let Some(sub) = section.subsections.get_mut(i) {
+                    sub.body_range.end = end.max(sub.body_range.start);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        let len = self.text.len();
+        let mut end = len;
+        if let Some(tail) = &self.tail {
+            if tail.versioned {
+                self.log.bottom_links = Some(tail.start..len);
+                end = tail.start;
+            }
+        }
+        self.close(end);
+    }
+}
+
+/// Whether a heading's title is the section `query` asks for.
+fn title_matches(title: &Title<'_>, query: &str) -> bool {
+    match title.kind {
+        TitleKind::Unreleased => query.trim().eq_ignore_ascii_case("unreleased"),
+        TitleKind::Version { normalized, .. } => normalized == normalize_version(query),
+    }
+}
+
+/// `range` without leading and trailing blank lines and without the last
+/// line's line ending.
+fn trim_blank_lines(text: &str, range: Range<usize>) -> Range<usize> {
+    let Some(body) = text.get(range.clone()) else {
+        return range.start..range.start;
+    };
+    let mut s = 0;
+    while s < body.len() {
+        let rest = body.get(s..).unwrap_or("");
+        let line_end = rest.find('\n').map_or(body.len(), |i| s + i);
+        if body.get(s..line_end).unwrap_or("").trim().is_empty() {
+            s = (line_end + 1).min(body.len());
+        } else {
+            break;
+        }
+    }
+    let mut e = body.len();
+    while e > s {
+        let mut le = e;
+        if body.as_bytes().get(le - 1) == Some(&b'\n') {
+            le -= 1;
+            if le > s && body.as_bytes().get(le - 1) == Some(&b'\r') {
+                le -= 1;
+            }
+        }
+        let ls = body
+            .get(s..le)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(s, |i| s + i + 1);
+        if body.get(ls..le).unwrap_or("").trim().is_empty() {
+            if ls >= e {
+                e = s;
+                break;
+            }
+            e = ls;
+        } else {
+            e = le;
+            break;
+        }
+    }
+    range.start + s..range.start + e.max(s)
+}

@@ -1,0 +1,666 @@
+//! Helm `Chart.yaml`: the chart model, its validation, and the byte-exact version bump.
+//!
+//! Follows the Helm chart file reference (<https://helm.sh/docs/topics/charts/#the-chartyaml-file>)
+//! and SemVer 2.0.0 (<https://semver.org/spec/v2.0.0.html>) for `version`. Reading uses
+//! [`crate::domain::yaml::parse_yaml`] (alias bombs refused); the bump rewrites only the
+//! characters of the top-level `version` scalar (see [`set_chart_version`]).
+
+use semver::Version;
+use yaml_serde::Value;
+
+use crate::domain::diagnostic::Diagnostic;
+use crate::domain::yaml::{self, EditError, Locator, PathSeg};
+
+/// A chart name as Helm recommends it and as component names must be written.
+const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
+/// What release-action reads from a `Chart.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// `apiVersion` (`v1` or `v2` when valid); `None` when absent.
+    pub api_version: Option<String>,
+    /// `name`.
+    pub name: String,
+    /// 1-based line of `name`.
+    pub name_line: usize,
+    /// `version` as written (a number such as `1.0` is kept in its source spelling).
+    pub version: String,
+    /// 1-based line of the `version` value.
+    pub version_line: usize,
+    /// `appVersion`, as text.
+    pub app_version: Option<String>,
+    /// 1-based line of `appVersion`.
+    pub app_version_line: Option<usize>,
+    /// `type` (`application` or `library`).
+    pub chart_type: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `kubeVersion` constraint.
+    pub kube_version: Option<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// `dependencies` (Helm 3; Helm 2 charts keep them in `requirements.yaml`).
+    pub dependencies: Vec<ChartDependency>,
+}
+
+/// One entry of `dependencies`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartDependency {
+    /// `name`.
+    pub name: String,
+    /// `version` constraint, as text.
+    pub version: Option<String>,
+    /// `repository` URL or alias.
+    pub repository: Option<String>,
+}
+
+fn diag(code: &'static str, path: &str, line: usize, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(code, message).in_file(path).at_line(line)
+}
+
+/// Line of a top-level key when the span locator is unavailable: the first line that starts
+/// with the key followed by `:`.
+fn fallback_line(text: &str, key: &str) -> Option<usize> {
+    text.split('\n')
+        .position(|line| {
+            let line = line.trim_start_matches('\u{feff}');
+            let rest = line
+                .strip_prefix(key)
+                .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| line.strip_prefix(&format!("'{key}'")));
+            rest.is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+struct Lines<'t> {
+    text: &'t str,
+    locator: Option<Locator>,
+}
+
+impl Lines<'_> {
+    fn key(&self, key: &str) -> usize {
+        self.locator
+            .as_ref()
+            .and_then(|l| l.line_of(&[PathSeg::Key(key)]))
+            .or_else(|| fallback_line(self.text, key))
+            .unwrap_or(1)
+    }
+
+    /// Source spelling of a plain scalar, for numbers whose parsed form lost digits (`1.10`).
+    fn raw_scalar(&self, key: &str) -> Option<String> {
+        let locator = self.locator.as_ref()?;
+        let span = locator.scalar_span(&[PathSeg::Key(key)]).ok()?;
+        self.text.get(span.content()).map(str::to_string)
+    }
+}
+
+/// Text of a scalar, with numbers in their source spelling.
+fn scalar_string(value: &Value, lines: &Lines<'_>, key: &str) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) => lines.raw_scalar(key).or_else(|| yaml::scalar_text(value)),
+        Value::Bool(_) => yaml::scalar_text(value),
+        _ => None,
+    }
+}
+
+/// Reads a `Chart.yaml`. `path` is the repository-relative path used in diagnostics.
+///
+/// Fails (with every problem found) when the file is not valid YAML, is empty, is not a mapping,
+/// or lacks a usable `name` or `version`; everything else, including a missing `apiVersion` or
+/// a non-SemVer version, is left to [`validate_chart`].
+///
+/// ```
+/// use release_action::domain::chart::parse_chart;
+/// let chart = parse_chart("apiVersion: v2\nname: web\nversion: 1.2.3\n", "charts/web/Chart.yaml").unwrap();
+/// assert_eq!((chart.name.as_str(), chart.version.as_str(), chart.version_line), ("web", "1.2.3", 3));
+/// ```
+pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
+    let value = yaml::parse_yaml(text).map_err(|e| {
+        vec![diag(
+            "chart/invalid-yaml",
+            path,
+            e.line,
+            format!("`{path}` is not valid YAML: {}", e.message),
+        )
+        .with_help("fix the YAML syntax at the reported line")]
+    })?;
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => {
+            return Err(vec![diag(
+                "chart/empty",
+                path,
+                1,
+                format!("`{path}` is empty"),
+            )
+            .with_help(
+                "a chart needs at least `apiVersion`, `name` and `version`",
+            )])
+        }
+        _ => {
+            return Err(vec![diag(
+                "chart/not-a-mapping",
+                path,
+                1,
+                format!("`{path}` is not a mapping of keys to values"),
+            )
+            .with_help("write the chart metadata as `key: value` lines")])
+        }
+    };
+    let lines = Lines {
+        text,
+        locator: Locator::new(text).ok(),
+    };
+    let text_of = |key: &str| map.get(key).and_then(|v| scalar_string(v, &lines, key));
+    let mut problems = Vec::new();
+
+    let name = match map.get("name") {
+        None | Some(Value::Null) => {
+            problems.push(
+                diag(
+                    "chart/missing-name",
+                    path,
+                    lines.key("name"),
+                    "the chart has no `name`",
+                )
+                .with_help("add `name: <chart directory name>`"),
+            );
+            None
+        }
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => {
+            problems.push(
+                diag(
+                    "chart/invalid-name",
+                    path,
+                    lines.key("name"),
+                    "`name` must be a non-empty string",
+                )
+                .with_help("write the chart name as plain text, e.g. `name: frontend`"),
+            );
+            None
+        }
+    };
+    let version = match map.get("version") {
+        None | Some(Value::Null) => {
+            let line = if map.contains_key("version") {
+                lines.key("version")
+            } else {
+                1
+            };
+            problems.push(
+                diag(
+                    "chart/missing-version",
+                    path,
+                    line,
+                    "the chart has no `version`",
+                )
+                .with_help("add `version: 0.1.0` (SemVer 2)"),
+            );
+            None
+        }
+        Some(v @ (Value::String(_) | Value::Number(_))) => scalar_string(v, &lines, "version"),
+        Some(_) => {
+            problems.push(
+                diag(
+                    "chart/invalid-version",
+                    path,
+                    lines.key("version"),
+                    "`version` must be a SemVer 2 string",
+                )
+                .with_help("write it as `version: 1.2.3`"),
+            );
+            None
+        }
+    };
+    let (Some(name), Some(version)) = (name, version) else {
+        return Err(problems);
+    };
+    let version_line = lines
+        .locator
+        .as_ref()
+        .and_then(|l| l.value_span(&[PathSeg::Key("version")]).ok().flatten())
+        .map_or_else(
+            || lines.key("version"),
+            |(start, _)| yaml::line_of(text, start),
+        );
+
+    let dependencies = match map.get("dependencies") {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|item| {
+                let m = item.as_mapping()?;
+                Some(ChartDependency {
+                    name: m.get("name").and_then(yaml::scalar_text)?,
+                    version: m.get("version").and_then(yaml::scalar_text),
+                    repository: m.get("repository").and_then(yaml::scalar_text),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Chart {
+        api_version: text_of("apiVersion"),
+        name,
+        name_line: lines.key("name"),
+        version,
+        version_line,
+        app_version: text_of("appVersion"),
+        app_version_line: map
+            .contains_key("appVersion")
+            .then(|| lines.key("appVersion")),
+        chart_type: text_of("type"),
+        description: text_of("description"),
+        kube_version: text_of("kubeVersion"),
+        deprecated: matches!(map.get("deprecated"), Some(Value::Bool(true))),
+        dependencies,
+    })
+}
+
+/// Checks a version string against SemVer 2.0.0 strictly: no leading `v`, no leading zeros,
+/// no surrounding spaces. Returns the parsed version or the reason and a remedy.
+pub fn parse_strict_semver(version: &str) -> Result<Version, (String, String)> {
+    if let Some(rest) = version.strip_prefix(['v', 'V']) {
+        let help = if Version::parse(rest).is_ok() {
+            format!("remove the leading `v`: `{rest}`")
+        } else {
+            "write it as MAJOR.MINOR.PATCH, e.g. `1.2.3`".to_string()
+        };
+        return Err(("a leading `v` is not part of SemVer".to_string(), help));
+    }
+    Version::parse(version).map_err(|e| {
+        (
+            e.to_string(),
+            "write it as MAJOR.MINOR.PATCH with optional `-prerelease` and `+build`, e.g. `1.2.3-rc.1`"
+                .to_string(),
+        )
+    })
+}
+
+/// Whether `name` is a valid chart or component name (see [`crate::domain::name::check_name`]).
+pub fn is_valid_name(name: &str) -> bool {
+    crate::domain::name::check_name(name).is_ok()
+}
+
+/// Validates a `Chart.yaml` the way the `check` gate does: `apiVersion` present and `v1` or
+/// `v2`; `name` present, equal to `dir_name` and a valid name ([`NAME_PATTERN`]); `version`
+/// strict SemVer 2; `type` `application` or `library`; a warning for an unquoted numeric
+/// `appVersion` (`1.10` reads as `1.1`). Every finding carries `path` and a line.
+pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic> {
+    let chart = match parse_chart(text, path) {
+        Ok(chart) => chart,
+        Err(problems) => return problems,
+    };
+    let mut out = Vec::new();
+    let lines = Lines {
+        text,
+        locator: Locator::new(text).ok(),
+    };
+    match chart.api_version.as_deref() {
+        None => out.push(
+            diag(
+                "chart/missing-api-version",
+                path,
+                1,
+                "the chart has no `apiVersion`",
+            )
+            .with_help("add `apiVersion: v2` (Helm 3), or `apiVersion: v1` for Helm 2 charts"),
+        ),
+        Some("v1" | "v2") => {}
+        Some(other) => out.push(
+            diag(
+                "chart/unsupported-api-version",
+                path,
+                lines.key("apiVersion"),
+                format!("unsupported `apiVersion` `{other}`"),
+            )
+            .with_help("use `apiVersion: v2` (Helm 3) or `apiVersion: v1`"),
+        ),
+    }
+    if chart.name != dir_name {
+        out.push(
+            diag(
+                "chart/name-mismatch",
+                path,
+                chart.name_line,
+                format!(
+                    "chart name `{}` differs from its directory `{dir_name}`",
+                    chart.name
+                ),
+            )
+            .with_help(format!(
+                "set `name: {dir_name}` or rename the directory to `{}`",
+                chart.name
+            )),
+        );
+    }
+    if !is_valid_name(&chart.name) {
+        out.push(
+            diag(
+                "chart/invalid-name",
+                path,
+                chart.name_line,
+                format!("chart name `{}` is not a valid name", chart.name),
+            )
+            .with_help(format!(
+                "names use lowercase letters, digits and inner dashes (`{NAME_PATTERN}`)"
+            )),
+        );
+    }
+    if let Err((reason, help)) = parse_strict_semver(&chart.version) {
+        out.push(
+            diag(
+                "chart/invalid-version",
+                path,
+                chart.version_line,
+                format!("version `{}` is not SemVer 2: {reason}", chart.version),
+            )
+            .with_help(help),
+        );
+    }
+    if let Some(kind) = chart.chart_type.as_deref() {
+        if kind != "application" && kind != "library" {
+            out.push(
+                diag(
+                    "chart/invalid-type",
+                    path,
+                    lines.key("type"),
+                    format!("unknown chart `type` `{kind}`"),
+                )
+                .with_help("use `type: application` or `type: library`"),
+            );
+        }
+    }
+    if let Ok(Value::Mapping(map)) = yaml::parse_yaml(text) {
+        if let Some(Value::Number(n)) = map.get("appVersion") {
+            let raw = chart.app_version.clone().unwrap_or_else(|| n.to_string());
+            out.push(
+                Diagnostic::warning(
+                    "chart/unquoted-app-version",
+                    format!("`appVersion` `{raw}` is read as a number, not as text"),
+                )
+                .in_file(path)
+                .at_line(chart.app_version_line.unwrap_or(1))
+                .with_help(format!("quote it: `appVersion: \"{raw}\"`")),
+            );
+        }
+    }
+    out
+}
+
+/// Sets the top-level `version` of a `Chart.yaml` to `version`, changing only the characters of
+/// that scalar: `version:` keys under `dependencies`, comments (also on the version line),
+/// quoting, CRLF line endings, a byte-order mark, a `---` document start, indentation and key
+/// order are all kept. The result is parsed again and must equal the original with only
+/// `version` changed.
+///
+/// Refused with an [`EditError`]: an empty file or one without a top-level `version`, an empty
+/// `version:`, a version written as a block scalar, across lines, with a tag, anchor or alias,
+/// several YAML documents, and any file that is not valid YAML (tabs used for indentation, ...).
+///
+/// ```
+/// use release_action::domain::chart::set_chart_version;
+/// let text = "name: web\nversion: '1.2.3' # bumped by CI\ndependencies:\n  - name: db\n    version: 1.0.0\n";
+/// let out = set_chart_version(text, &semver::Version::new(1, 3, 0)).unwrap();
+/// assert_eq!(out, "name: web\nversion: '1.3.0' # bumped by CI\ndependencies:\n  - name: db\n    version: 1.0.0\n");
+/// ```
+pub fn set_chart_version(text: &str, version: &Version) -> Result<String, EditError> {
+    yaml::replace_scalar(text, &[PathSeg::Key("version")], &version.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASIC: &str = "apiVersion: v2\nname: web\nversion: 1.2.3\n";
+
+    fn codes(text: &str, dir: &str) -> Vec<&'static str> {
+        validate_chart(text, "charts/web/Chart.yaml", dir)
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    fn bump(text: &str) -> Result<String, EditError> {
+        set_chart_version(text, &Version::new(9, 8, 7))
+    }
+
+    #[test]
+    fn parse_chart_reads_fields_and_lines() {
+        let text = "# c\napiVersion: v2\nname: web\ntype: application\nappVersion: \"2.0\"\nversion: 1.2.3\ndependencies:\n  - name: db\n    version: ~1.0\n    repository: oci://x\n";
+        let chart = parse_chart(text, "Chart.yaml").unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(chart.api_version.as_deref(), Some("v2"));
+        assert_eq!(chart.name_line, 3);
+        assert_eq!(chart.version, "1.2.3");
+        assert_eq!(chart.version_line, 6);
+        assert_eq!(chart.app_version.as_deref(), Some("2.0"));
+        assert_eq!(chart.app_version_line, Some(5));
+        assert_eq!(chart.chart_type.as_deref(), Some("application"));
+        assert_eq!(chart.dependencies.len(), 1);
+        assert_eq!(chart.dependencies[0].version.as_deref(), Some("~1.0"));
+    }
+
+    #[test]
+    fn parse_chart_keeps_the_source_spelling_of_numeric_versions() {
+        let chart = parse_chart("name: a\nversion: 1.10\nappVersion: 1.10\n", "Chart.yaml")
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(chart.version, "1.10");
+        assert_eq!(chart.app_version.as_deref(), Some("1.10"));
+    }
+
+    #[test]
+    fn parse_chart_refuses_unusable_files_with_a_code_and_line() {
+        let cases: &[(&str, &str, usize)] = &[
+            ("", "chart/empty", 1),
+            ("# nothing\n", "chart/empty", 1),
+            ("- a\n", "chart/not-a-mapping", 1),
+            ("name: a\nversion: [1\n", "chart/invalid-yaml", 3),
+            ("name: a\n\tversion: 1.0.0\n", "chart/invalid-yaml", 2),
+            ("name: a\n", "chart/missing-version", 1),
+            ("name: a\nversion:\n", "chart/missing-version", 2),
+            ("version: 1.0.0\n", "chart/missing-name", 1),
+            ("name: {a: 1}\nversion: 1.0.0\n", "chart/invalid-name", 1),
+            ("name: a\nversion: true\n", "chart/invalid-version", 2),
+            (
+                "name: a\nversion: 1.0.0\n---\nname: b\n",
+                "chart/invalid-yaml",
+                1,
+            ),
+        ];
+        for (text, code, line) in cases {
+            let err = parse_chart(text, "Chart.yaml").err().unwrap_or_default();
+            let first = err.first().map(|d| (d.code, d.line));
+            assert_eq!(first, Some((*code, Some(*line))), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn validate_chart_accepts_a_valid_chart() {
+        assert_eq!(codes(BASIC, "web"), Vec::<&str>::new());
+        assert_eq!(
+            codes(
+                "apiVersion: v1\nname: web\nversion: 1.2.3-rc.1+b.5\n",
+                "web"
+            ),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn validate_chart_reports_each_problem() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "name: web\nversion: 1.2.3\n",
+                "web",
+                &["chart/missing-api-version"],
+            ),
+            (
+                "apiVersion: v3\nname: web\nversion: 1.2.3\n",
+                "web",
+                &["chart/unsupported-api-version"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 1.2.3\n",
+                "api",
+                &["chart/name-mismatch"],
+            ),
+            (
+                "apiVersion: v2\nname: Web_1\nversion: 1.2.3\n",
+                "Web_1",
+                &["chart/invalid-name"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: v1.2.3\n",
+                "web",
+                &["chart/invalid-version"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 01.2.3\n",
+                "web",
+                &["chart/invalid-version"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 1.2.3-rc.01\n",
+                "web",
+                &["chart/invalid-version"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 1.2\n",
+                "web",
+                &["chart/invalid-version"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 1.2.3\ntype: app\n",
+                "web",
+                &["chart/invalid-type"],
+            ),
+            (
+                "apiVersion: v2\nname: web\nversion: 1.2.3\nappVersion: 1.10\n",
+                "web",
+                &["chart/unquoted-app-version"],
+            ),
+            (
+                "name: x\nversion: v1\n",
+                "web",
+                &[
+                    "chart/missing-api-version",
+                    "chart/name-mismatch",
+                    "chart/invalid-version",
+                ],
+            ),
+        ];
+        for (text, dir, want) in cases {
+            assert_eq!(codes(text, dir), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn validate_chart_names_file_line_and_help() {
+        let d = validate_chart(
+            "apiVersion: v2\nname: web\n\nversion: v1.2.3\n",
+            "charts/web/Chart.yaml",
+            "web",
+        );
+        let first = d
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Diagnostic::error("none", ""));
+        assert_eq!(first.file.as_deref(), Some("charts/web/Chart.yaml"));
+        assert_eq!(first.line, Some(4));
+        assert_eq!(
+            first.help,
+            vec!["remove the leading `v`: `1.2.3`".to_string()]
+        );
+    }
+
+    #[test]
+    fn set_chart_version_changes_only_the_top_level_version() {
+        let cases: &[(&str, &str)] = &[
+            (BASIC, "apiVersion: v2\nname: web\nversion: 9.8.7\n"),
+            ("version: \"1.0.0\"\n", "version: \"9.8.7\"\n"),
+            ("version: '1.0.0'\n", "version: '9.8.7'\n"),
+            ("version: 0.1.0 # overridden by the release process\n", "version: 9.8.7 # overridden by the release process\n"),
+            ("apiVersion: v2\r\nversion: 1.0.0\r\nname: a\r\n", "apiVersion: v2\r\nversion: 9.8.7\r\nname: a\r\n"),
+            ("\u{feff}version: 1.0.0\n", "\u{feff}version: 9.8.7\n"),
+            ("---\nversion: 1.0.0\n", "---\nversion: 9.8.7\n"),
+            ("version: 1.0.0", "version: 9.8.7"),
+            ("version: v0.6.7\n", "version: 9.8.7\n"),
+            ("version: 1.0\n", "version: 9.8.7\n"),
+            (
+                "dependencies:\n  - name: db\n    version: 1.0.0\nversion: 2.0.0\n",
+                "dependencies:\n  - name: db\n    version: 1.0.0\nversion: 9.8.7\n",
+            ),
+            (
+                "name: a\ndependencies:\n- name: db\n  version: \"1.0.0\"\nversion: \"2.0.0\"   # x\n",
+                "name: a\ndependencies:\n- name: db\n  version: \"1.0.0\"\nversion: \"9.8.7\"   # x\n",
+            ),
+            ("annotations:\n  version: 1.0.0\nversion: 2.0.0\n", "annotations:\n  version: 1.0.0\nversion: 9.8.7\n"),
+            ("description: \"a\ttab\"\nversion: 1.0.0\n", "description: \"a\ttab\"\nversion: 9.8.7\n"),
+            ("version:\n  1.0.0\n", "version:\n  9.8.7\n"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(bump(text).as_deref(), Ok(*want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn set_chart_version_refuses_what_it_cannot_edit_safely() {
+        let cases: &[&str] = &[
+            "",
+            "name: a\n",
+            "name: a\nversion:\n",
+            "dependencies:\n  - name: db\n    version: 1.0.0\n",
+            "version: |\n  1.0.0\n",
+            "version: !!str 1.0.0\n",
+            "v: &v 1.0.0\nversion: *v\n",
+            "version: 1.0.0\n---\nversion: 1.0.0\n",
+            "version: 1.0.0\n\tname: a\n",
+            "version: [1]\n",
+            "- version: 1.0.0\n",
+        ];
+        for text in cases {
+            assert!(bump(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn strict_semver_rejects_prefixes_and_leading_zeros() {
+        let cases: &[(&str, bool)] = &[
+            ("1.2.3", true),
+            ("0.0.0", true),
+            ("1.2.3-rc.1", true),
+            ("1.2.3+build.01", true),
+            ("v1.2.3", false),
+            ("V1.2.3", false),
+            ("01.2.3", false),
+            ("1.02.3", false),
+            ("1.2.3-01", false),
+            ("1.2", false),
+            (" 1.2.3", false),
+            ("", false),
+        ];
+        for (v, ok) in cases {
+            assert_eq!(parse_strict_semver(v).is_ok(), *ok, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn is_valid_name_follows_the_name_pattern() {
+        for (name, ok) in [
+            ("web", true),
+            ("a", true),
+            ("data-platform", true),
+            ("a1", true),
+            ("-a", false),
+            ("a-", false),
+            ("A", false),
+            ("a_b", false),
+            ("", false),
+            ("../x", false),
+        ] {
+            assert_eq!(is_valid_name(name), ok, "{name:?}");
+        }
+    }
+}

@@ -1,0 +1,952 @@
+//! Safe YAML reading and byte-exact scalar edits, shared by the chart, values and BOM modules.
+//!
+//! Meaning comes from `yaml_serde` (libyaml, YAML 1.2 core schema); byte positions come from
+//! `yamlpath` (tree-sitter-yaml). Every edit is checked by parsing the result again: the new
+//! document must equal the old one with only the intended change, or the edit is refused.
+//! See: <https://yaml.org/spec/1.2.2/>
+//!
+//! Limits of the editors (each is refused with an [`EditError`], never written wrongly):
+//! - one document per file: a second `---` document is refused;
+//! - the edited value must be a single-line plain, single-quoted or double-quoted scalar: block
+//!   scalars (`|`, `>`), multi-line scalars, tagged (`!!str`), anchored (`&a`) and aliased
+//!   (`*a`) values are refused;
+//! - keys are matched by their text: a key path through an alias or a merge key (`<<`) is not
+//!   followed;
+//! - scalars inside flow mappings (`{ tag: v1 }`) can be replaced; structural edits of flow
+//!   collections are the caller's business (see `bom.rs`).
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess,
+};
+use yaml_serde::Value;
+use yamlpath::{Component, Document, Route};
+
+pub use crate::domain::diagnostic::line_of;
+
+/// The largest YAML document the parser accepts, in bytes.
+pub const MAX_YAML_BYTES: usize = 4 * 1024 * 1024;
+
+/// Nodes that alias expansion may add on top of two per source byte before the document is
+/// refused as an alias bomb.
+const NODE_BUDGET_BASE: usize = 10_000;
+
+/// A YAML document that could not be read, with the 1-based line of the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    /// 1-based line of the problem (1 when the parser gives no position).
+    pub line: usize,
+    /// What is wrong, lowercase.
+    pub message: String,
+}
+
+/// Why a format-preserving edit was not made. Nothing is ever written when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The YAML document could not be read (syntax error, several documents, alias bomb, ...).
+    #[error("the document is not valid YAML: {0}")]
+    Yaml(#[from] YamlError),
+    /// A non-YAML file (JSON, TOML, ...) could not be read.
+    #[error("line {line}: {message}")]
+    Malformed {
+        /// 1-based line of the problem.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The key to edit does not exist.
+    #[error("`{path}` is not set")]
+    Missing {
+        /// Dotted key path, e.g. `charts.frontend`.
+        path: String,
+    },
+    /// The key exists but has no value (`version:`).
+    #[error("`{path}` has no value")]
+    Empty {
+        /// Dotted key path.
+        path: String,
+    },
+    /// The value is written in a form the editor does not change in place.
+    #[error("cannot edit `{path}` in place: {reason}")]
+    Unsupported {
+        /// Dotted key path.
+        path: String,
+        /// Which limit was hit.
+        reason: String,
+    },
+    /// The requested new value is not acceptable.
+    #[error("invalid value for `{path}`: {reason}")]
+    InvalidValue {
+        /// Dotted key path.
+        path: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The edited document did not re-read as the original with only the intended change.
+    #[error("editing `{path}` would change more than its value ({detail}); nothing was written")]
+    Verification {
+        /// Dotted key path.
+        path: String,
+        /// What differed.
+        detail: String,
+    },
+}
+
+/// One step of a key path: a mapping key or a sequence index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathSeg<'a> {
+    /// A mapping key, matched by its (unquoted) text.
+    Key(&'a str),
+    /// A 0-based sequence index.
+    Index(usize),
+}
+
+/// How a scalar is written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    /// `1.2.3`
+    Plain,
+    /// `'1.2.3'`
+    SingleQuoted,
+    /// `"1.2.3"`
+    DoubleQuoted,
+}
+
+/// Where a single-line scalar value sits in the source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarSpan {
+    /// Byte offset of the scalar's first byte (the opening quote when quoted).
+    pub start: usize,
+    /// Byte offset just past the scalar (past the closing quote when quoted).
+    pub end: usize,
+    /// Quoting of the scalar.
+    pub style: ScalarStyle,
+    /// 1-based line of the scalar.
+    pub line: usize,
+    /// Whether the scalar sits inside a flow collection (`{ ... }` or `[ ... ]`).
+    pub in_flow: bool,
+}
+
+impl ScalarSpan {
+    /// Byte range of the characters inside the quotes (the whole scalar when plain).
+    pub fn content(&self) -> std::ops::Range<usize> {
+        match self.style {
+            ScalarStyle::Plain => self.start..self.end,
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                self.start.saturating_add(1)..self.end.saturating_sub(1).max(self.start)
+            }
+        }
+    }
+}
+
+/// Splits a dotted key path (`charts.frontend`) into keys. Keys containing dots cannot be
+/// addressed this way; build the slice by hand for those.
+pub fn key_path(dotted: &str) -> Vec<PathSeg<'_>> {
+    dotted.split('.').map(PathSeg::Key).collect()
+}
+
+/// Renders a path for messages: `charts.frontend`, `images[0].tag`.
+pub fn render_path(path: &[PathSeg<'_>]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSeg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Parses one YAML document into a value, refusing alias bombs and oversized input.
+///
+/// An empty document (or one holding only comments) is `Value::Null`. Several documents, a
+/// syntax error, duplicate keys, nesting deeper than 128 levels, more than [`MAX_YAML_BYTES`]
+/// bytes, and alias expansion beyond a small budget are refused with the 1-based line of the
+/// problem where the parser knows it.
+///
+/// ```
+/// use release_action::domain::yaml::parse_yaml;
+/// assert!(parse_yaml("version: 1.2.3\n").is_ok());
+/// let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+///             c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+///             e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+/// assert!(parse_yaml(bomb).is_err());
+/// ```
+pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+    // HACK: libyaml-rs counts a leading byte-order mark as a column, so the second top-level key
+    // of `\u{feff}a: 1\nb: 2` reads as a new document. The mark carries no content: drop it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > MAX_YAML_BYTES {
+        return Err(YamlError {
+            line: 1,
+            message: format!(
+                "the document is {} bytes; the limit is {MAX_YAML_BYTES} bytes",
+                text.len()
+            ),
+        });
+    }
+    // NOTE: yaml_serde caps alias jumps at 100 per event, which still lets a large document
+    // expand quadratically. Count the expanded nodes first, with a budget, without building
+    // anything. Aliases need a `*`, so documents without one skip this pass.
+    if text.contains('*') {
+        let budget = NODE_BUDGET_BASE.saturating_add(text.len().saturating_mul(2));
+        let counter = Cell::new(0usize);
+        let seed = NodeCounter {
+            count: &counter,
+            budget,
+        };
+        let de = yaml_serde::Deserializer::from_str(text);
+        if let Err(e) = seed.deserialize(de) {
+            return Err(yaml_error(&e));
+        }
+    }
+    yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e))
+}
+
+fn yaml_error(e: &yaml_serde::Error) -> YamlError {
+    let line = e.location().map_or(1, |l| l.line().max(1));
+    let mut message = e.to_string();
+    // The parser appends its own position; ours is in `line`.
+    if let Some(idx) = message.find(" at line ") {
+        message.truncate(idx);
+    }
+    YamlError { line, message }
+}
+
+/// Counts nodes as aliases are expanded and stops once a budget is spent.
+#[derive(Clone, Copy)]
+struct NodeCounter<'a> {
+    count: &'a Cell<usize>,
+    budget: usize,
+}
+
+impl NodeCounter<'_> {
+    fn tick<E: de::Error>(&self) -> Result<(), E> {
+        let n = self.count.get().saturating_add(1);
+        self.count.set(n);
+        if n > self.budget {
+            return Err(E::custom(format!(
+                "anchors and aliases expand to more than {} nodes; refusing a possible alias bomb",
+                self.budget
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NodeCounter<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for NodeCounter<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML node")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.tick()?;
+        self.deserialize(d)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.tick()?;
+        self.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        // A tagged node (`!tag value`): count the tag, then the value.
+        self.tick()?;
+        let (_tag, contents) = data.variant::<de::IgnoredAny>()?;
+        contents.newtype_variant_seed(self)
+    }
+}
+
+/// Looks a path up in a parsed value.
+pub fn value_at<'v>(value: &'v Value, path: &[PathSeg<'_>]) -> Option<&'v Value> {
+    let mut cur = value;
+    for seg in path {
+        cur = match (seg, cur) {
+            (PathSeg::Key(k), Value::Mapping(m)) => m.get(*k)?,
+            (PathSeg::Index(i), Value::Sequence(s)) => s.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Looks a path up in a parsed value, mutably.
+pub fn value_at_mut<'v>(value: &'v mut Value, path: &[PathSeg<'_>]) -> Option<&'v mut Value> {
+    let mut cur = value;
+    for seg in path {
+        cur = match (seg, cur) {
+            (PathSeg::Key(k), Value::Mapping(m)) => m.get_mut(*k)?,
+            (PathSeg::Index(i), Value::Sequence(s)) => s.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// The text of a scalar value the way a reader of the file sees it: strings as they are,
+/// numbers and booleans in their YAML spelling. `None` for null, collections and tagged values.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Byte-span queries over one document. Build it once and ask many questions.
+pub struct Locator {
+    doc: Document,
+}
+
+impl fmt::Debug for Locator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Locator").finish_non_exhaustive()
+    }
+}
+
+fn route<'a>(path: &'a [PathSeg<'a>]) -> Route<'a> {
+    let comps: Vec<Component<'a>> = path
+        .iter()
+        .map(|seg| match seg {
+            PathSeg::Key(k) => Component::Key((*k).into()),
+            PathSeg::Index(i) => Component::Index(*i),
+        })
+        .collect();
+    comps.into()
+}
+
+impl Locator {
+    /// Builds the span index of `text`. Call it only on text that [`parse_yaml`] accepted.
+    pub fn new(text: &str) -> Result<Self, EditError> {
+        Document::new(text)
+            .map(|doc| Self { doc })
+            .map_err(|e| EditError::Unsupported {
+                path: String::new(),
+                reason: format!("the span locator could not read the document ({e})"),
+            })
+    }
+
+    fn text(&self) -> &str {
+        self.doc.source()
+    }
+
+    /// Byte span of the value at `path`; `Ok(None)` when the key is present with no value.
+    pub fn value_span(&self, path: &[PathSeg<'_>]) -> Result<Option<(usize, usize)>, EditError> {
+        match self.doc.query_exact(&route(path)) {
+            Ok(Some(f)) => Ok(Some(self.checked(f.location.byte_span, path)?)),
+            Ok(None) => Ok(None),
+            Err(_) => Err(EditError::Missing {
+                path: render_path(path),
+            }),
+        }
+    }
+
+    /// Byte span of the last key of `path` (which must end with a key).
+    pub fn key_span(&self, path: &[PathSeg<'_>]) -> Result<(usize, usize), EditError> {
+        if !matches!(path.last(), Some(PathSeg::Key(_))) {
+            return Err(EditError::Missing {
+                path: render_path(path),
+            });
+        }
+        match self.doc.query_key_only(&route(path)) {
+            Ok(f) => self.checked(f.location.byte_span, path),
+            Err(_) => Err(EditError::Missing {
+                path: render_path(path),
+            }),
+        }
+    }
+
+    fn checked(
+        &self,
+        span: (usize, usize),
+        path: &[PathSeg<'_>],
+    ) -> Result<(usize, usize), EditError> {
+        let text = self.text();
+        if span.0 <= span.1 && text.get(span.0..span.1).is_some() {
+            Ok(span)
+        } else {
+            Err(EditError::Unsupported {
+                path: render_path(path),
+                reason: "the span locator returned an invalid range".into(),
+            })
+        }
+    }
+
+    /// 1-based line of the key (or, for a path ending in an index, of the item) at `path`.
+    pub fn line_of(&self, path: &[PathSeg<'_>]) -> Option<usize> {
+        let offset = match path.last() {
+            Some(PathSeg::Key(_)) => self.key_span(path).ok()?.0,
+            _ => self.value_span(path).ok()??.0,
+        };
+        Some(line_of(self.text(), offset))
+    }
+
+    /// Whether the value at `path` lies inside a flow collection, i.e. some ancestor is written
+    /// `{ ... }` or `[ ... ]`.
+    pub fn in_flow(&self, path: &[PathSeg<'_>]) -> bool {
+        let text = self.text();
+        (1..path.len()).any(|n| {
+            let prefix = path.get(..n).unwrap_or_default();
+            matches!(self.value_span(prefix), Ok(Some((s, _))) if matches!(text.as_bytes().get(s), Some(b'{' | b'[')))
+        })
+    }
+
+    /// Locates the single-line scalar value of `path`, refusing values it cannot edit in place.
+    pub fn scalar_span(&self, path: &[PathSeg<'_>]) -> Result<ScalarSpan, EditError> {
+        let text = self.text();
+        let p = || render_path(path);
+        let unsupported = |reason: &str| EditError::Unsupported {
+            path: p(),
+            reason: reason.to_string(),
+        };
+        let (start, end) = self
+            .value_span(path)?
+            .ok_or_else(|| EditError::Empty { path: p() })?;
+        // The value must sit right after its own key: this refuses aliases (whose span is the
+        // anchor's target elsewhere), anchors and tags written before the value.
+        if matches!(path.last(), Some(PathSeg::Key(_))) {
+            let (_, key_end) = self.key_span(path)?;
+            let between = text
+                .get(key_end..start)
+                .ok_or_else(|| unsupported("the value is not next to its key"))?;
+            if !between_key_and_value_ok(between) {
+                return Err(unsupported(
+                    "the value is not written right after its key (anchor, alias, tag or comment in between)",
+                ));
+            }
+        }
+        let raw = text.get(start..end).unwrap_or_default();
+        let style = match raw.as_bytes().first() {
+            None => return Err(EditError::Empty { path: p() }),
+            Some(b'"') => ScalarStyle::DoubleQuoted,
+            Some(b'\'') => ScalarStyle::SingleQuoted,
+            Some(b'|' | b'>') => {
+                return Err(unsupported("block scalars (`|`, `>`) are not edited"))
+            }
+            Some(b'!') => return Err(unsupported("tagged values are not edited")),
+            Some(b'&' | b'*') => {
+                return Err(unsupported("anchored or aliased values are not edited"))
+            }
+            Some(b'{' | b'[') => {
+                return Err(unsupported("the value is a collection, not a scalar"))
+            }
+            Some(_) => ScalarStyle::Plain,
+        };
+        if raw.contains(['\n', '\r']) {
+            return Err(unsupported("multi-line values are not edited"));
+        }
+        if style != ScalarStyle::Plain && raw.len() < 2 {
+            return Err(unsupported("the quoted value is not closed"));
+        }
+        Ok(ScalarSpan {
+            start,
+            end,
+            style,
+            line: line_of(text, start),
+            in_flow: self.in_flow(path),
+        })
+    }
+}
+
+fn between_key_and_value_ok(between: &str) -> bool {
+    // `key: value`, `"key": value`, `? key\n: value`; the key span may or may not include the
+    // closing quote of a quoted key.
+    let trimmed = between.trim_start_matches(['"', '\'']);
+    let mut colon = false;
+    for c in trimmed.chars() {
+        match c {
+            ':' if !colon => colon = true,
+            ' ' | '\t' | '\r' | '\n' => {}
+            _ => return false,
+        }
+    }
+    colon
+}
+
+/// The line ending the document uses: `"\r\n"` when its first line ends that way, else `"\n"`.
+pub fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Byte offset of the start of the line holding `offset`.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()
+        .get(..end)
+        .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// Byte offset just past the end of the line holding `offset` (past its `\n`, or the end of
+/// the text on the last line).
+pub fn line_end(text: &str, offset: usize) -> usize {
+    let start = offset.min(text.len());
+    text.as_bytes()
+        .get(start..)
+        .and_then(|b| b.iter().position(|&c| c == b'\n'))
+        .map_or(text.len(), |i| start + i + 1)
+}
+
+/// Whether `s` may be written as a plain scalar and still read back as the same string, by
+/// libyaml and by YAML 1.1 readers such as Helm's (so `yes`, `1.10`, `0x1F` and `~` are quoted).
+pub fn plain_is_safe(s: &str, in_flow: bool) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !(first.is_ascii_alphanumeric() || first == '.' || first == '/' || first == '_') {
+        return false;
+    }
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '_' | '-' | '/' | '+' | '@')
+            || (c == ':' && !in_flow)
+    };
+    if !s.chars().all(allowed) || s.ends_with(':') {
+        return false;
+    }
+    if looks_like_yaml11_special(s) {
+        return false;
+    }
+    // The authority: the parser must read it back as this very string.
+    matches!(parse_yaml(&format!("k: {s}\n")), Ok(Value::Mapping(m)) if m.get("k") == Some(&Value::String(s.to_string())))
+}
+
+fn looks_like_yaml11_special(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", ".nan",
+    ];
+    let lower = s.to_ascii_lowercase();
+    if WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    // Numbers in any YAML 1.1 spelling: digits with at most one dot, `_` separators, exponents,
+    // hex/octal/binary prefixes and sexagesimal `1:30`.
+    let body = s.trim_start_matches(['+', '-']);
+    if body.is_empty() {
+        return false;
+    }
+    if body.starts_with("0x") || body.starts_with("0o") || body.starts_with("0b") {
+        return true;
+    }
+    let dots = body.matches('.').count();
+    let numeric = body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-' | ':'));
+    numeric
+        && dots <= 1
+        && body
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// Renders `s` as a YAML scalar in the given style, falling back to double quotes when the style
+/// cannot hold it (a plain scalar that would read back differently, a single-quoted one with a
+/// line break).
+pub fn render_scalar(s: &str, style: ScalarStyle, in_flow: bool) -> String {
+    match style {
+        ScalarStyle::Plain if plain_is_safe(s, in_flow) => s.to_string(),
+        ScalarStyle::SingleQuoted if !s.chars().any(char::is_control) => {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        _ => double_quoted(s),
+    }
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Checks an edit: `edited` must parse, and equal `expected` (the original value with the
+/// intended change applied).
+pub fn verify_edit(edited: &str, expected: &Value, path: &[PathSeg<'_>]) -> Result<(), EditError> {
+    let reparsed = parse_yaml(edited).map_err(|e| EditError::Verification {
+        path: render_path(path),
+        detail: format!("the result does not parse: {e}"),
+    })?;
+    if &reparsed == expected {
+        Ok(())
+    } else {
+        Err(EditError::Verification {
+            path: render_path(path),
+            detail: "the result reads differently from the intended document".into(),
+        })
+    }
+}
+
+/// Replaces the single-line scalar value at `path` with the string `new`, changing only the
+/// characters inside the scalar: quoting style, comments, line endings, byte-order mark,
+/// indentation and key order are kept. A plain scalar whose new value would read back as
+/// something else (`1.10`, `yes`) is written double-quoted instead.
+///
+/// The result is parsed again and must equal the original document with only this value
+/// changed to the string `new`, otherwise [`EditError::Verification`] is returned.
+///
+/// Limits: see the module documentation (block, multi-line, tagged, anchored and aliased
+/// values, and multi-document files, are refused).
+///
+/// ```
+/// use release_action::domain::yaml::{key_path, replace_scalar};
+/// let text = "name: app\nversion: \"1.2.3\" # managed\n";
+/// let out = replace_scalar(text, &key_path("version"), "1.2.4").unwrap();
+/// assert_eq!(out, "name: app\nversion: \"1.2.4\" # managed\n");
+/// ```
+pub fn replace_scalar(text: &str, path: &[PathSeg<'_>], new: &str) -> Result<String, EditError> {
+    let original = parse_yaml(text)?;
+    let p = || render_path(path);
+    match value_at(&original, path) {
+        None => return Err(EditError::Missing { path: p() }),
+        Some(Value::Null) => {}
+        Some(Value::String(_) | Value::Number(_) | Value::Bool(_)) => {}
+        Some(Value::Mapping(_) | Value::Sequence(_)) => {
+            return Err(EditError::Unsupported {
+                path: p(),
+                reason: "the value is a collection, not a scalar".into(),
+            })
+        }
+        Some(Value::Tagged(_)) => {
+            return Err(EditError::Unsupported {
+                path: p(),
+                reason: "tagged values are not edited".into(),
+            })
+        }
+    }
+    let locator = Locator::new(text).map_err(|e| with_path(e, path))?;
+    let span = locator.scalar_span(path)?;
+    let rendered = render_scalar(new, span.style, span.in_flow);
+    let mut out = String::with_capacity(text.len() + rendered.len());
+    out.push_str(text.get(..span.start).unwrap_or_default());
+    // Keep the quotes when the style survived: replace only inside them.
+    out.push_str(&rendered);
+    out.push_str(text.get(span.end..).unwrap_or_default());
+    let mut expected = original;
+    if let Some(slot) = value_at_mut(&mut expected, path) {
+        *slot = Value::String(new.to_string());
+    }
+    verify_edit(&out, &expected, path)?;
+    Ok(out)
+}
+
+/// Fills in the path of an error raised before the path was known.
+pub fn with_path(e: EditError, path: &[PathSeg<'_>]) -> EditError {
+    match e {
+        EditError::Unsupported { path: p, reason } if p.is_empty() => EditError::Unsupported {
+            path: render_path(path),
+            reason,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn replace(text: &str, path: &str, new: &str) -> Result<String, EditError> {
+        replace_scalar(text, &key_path(path), new)
+    }
+
+    #[test]
+    fn replace_scalar_keeps_everything_but_the_value() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            ("version: 1.0.0\n", "version", "1.0.1", "version: 1.0.1\n"),
+            (
+                "version: \"1.0.0\"\n",
+                "version",
+                "1.0.1",
+                "version: \"1.0.1\"\n",
+            ),
+            (
+                "version: '1.0.0'\n",
+                "version",
+                "1.0.1",
+                "version: '1.0.1'\n",
+            ),
+            (
+                "version: 1.0.0   # keep\n",
+                "version",
+                "2.0.0",
+                "version: 2.0.0   # keep\n",
+            ),
+            (
+                "a: 1\r\nversion: 1.0.0\r\n",
+                "version",
+                "1.1.0",
+                "a: 1\r\nversion: 1.1.0\r\n",
+            ),
+            (
+                "\u{feff}version: 1.0.0\n",
+                "version",
+                "1.1.0",
+                "\u{feff}version: 1.1.0\n",
+            ),
+            (
+                "---\nversion: 1.0.0",
+                "version",
+                "1.1.0",
+                "---\nversion: 1.1.0",
+            ),
+            (
+                "version:   1.0.0\n",
+                "version",
+                "10.20.30",
+                "version:   10.20.30\n",
+            ),
+            (
+                "charts:\n  web: 1.0.0\n  api: 2.0.0\n",
+                "charts.api",
+                "2.0.1",
+                "charts:\n  web: 1.0.0\n  api: 2.0.1\n",
+            ),
+            (
+                "i:\n  app: { image: a, tag: v1 }\n",
+                "i.app.tag",
+                "v2",
+                "i:\n  app: { image: a, tag: v2 }\n",
+            ),
+            ("version: 1.0\n", "version", "1.0.1", "version: 1.0.1\n"),
+            ("tag: v1\n", "tag", "1.10", "tag: \"1.10\"\n"),
+            ("tag: v1\n", "tag", "yes", "tag: \"yes\"\n"),
+            ("tag: 'v1'\n", "tag", "it's", "tag: 'it''s'\n"),
+            (
+                "\"version\": 1.0.0\n",
+                "version",
+                "1.0.1",
+                "\"version\": 1.0.1\n",
+            ),
+            (
+                "? version\n: 1.0.0\n",
+                "version",
+                "1.0.1",
+                "? version\n: 1.0.1\n",
+            ),
+        ];
+        for (text, path, new, want) in cases {
+            assert_eq!(replace(text, path, new).as_deref(), Ok(*want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn replace_scalar_refuses_what_it_cannot_edit_in_place() {
+        let cases: &[(&str, &str)] = &[
+            ("version: |\n  1.0.0\n", "version"),
+            ("version: >-\n  1.0.0\n", "version"),
+            ("version: !!str 1.0.0\n", "version"),
+            ("x: &v 1.0.0\nversion: *v\n", "version"),
+            ("version: &v 1.0.0\nx: *v\n", "version"),
+            ("version:\n", "version"),
+            ("name: a\n", "version"),
+            ("version: \"1.0.0\n  \"\n", "version"),
+            ("version: [1]\n", "version"),
+            ("version: 1.0.0\n---\nversion: 2.0.0\n", "version"),
+            ("version: 1.0.0\n\tbad: tab\n", "version"),
+            ("", "version"),
+            ("- a\n", "version"),
+        ];
+        for (text, path) in cases {
+            assert!(replace(text, path, "9.9.9").is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn parse_yaml_reports_one_based_lines() {
+        let cases: &[(&str, usize)] = &[
+            ("a: 1\nb: [\n", 3),
+            ("a: 1\n\tb: 2\n", 2),
+            ("a: 1\nb: 2\nc: 'x\n", 4),
+        ];
+        for (text, line) in cases {
+            assert_eq!(parse_yaml(text).map_err(|e| e.line), Err(*line), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn parse_yaml_reads_documents_that_start_with_a_byte_order_mark() {
+        assert!(parse_yaml("\u{feff}a: 1\nb: 2\n").is_ok());
+        assert!(parse_yaml("\u{feff}a: 1\r\nb: 2\r\n").is_ok());
+    }
+
+    #[test]
+    fn parse_yaml_refuses_several_documents_and_accepts_empty_ones() {
+        assert!(parse_yaml("a: 1\n---\nb: 2\n").is_err());
+        assert_eq!(parse_yaml(""), Ok(Value::Null));
+        assert_eq!(parse_yaml("# only a comment\n"), Ok(Value::Null));
+        assert!(parse_yaml("---\na: 1\n").is_ok());
+    }
+
+    fn billion_laughs(levels: usize, width: usize) -> String {
+        let mut s = String::from("l0: &l0 [lol]\n");
+        for i in 1..levels {
+            let refs = vec![format!("*l{}", i - 1); width].join(", ");
+            s.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn parse_yaml_refuses_alias_bombs_quickly() {
+        let started = Instant::now();
+        for (levels, width) in [(10, 10), (9, 9), (30, 2), (4, 1000)] {
+            let err = parse_yaml(&billion_laughs(levels, width));
+            assert!(err.is_err(), "levels {levels} width {width}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn parse_yaml_refuses_quadratic_alias_expansion_in_large_documents() {
+        // One anchor of 20 000 items aliased 20 000 times: 4e8 nodes if expanded.
+        let mut s = String::from("a: &a [");
+        s.push_str(&vec!["x"; 20_000].join(","));
+        s.push_str("]\nb: [");
+        s.push_str(&vec!["*a"; 20_000].join(","));
+        s.push_str("]\n");
+        let started = Instant::now();
+        assert!(parse_yaml(&s).is_err());
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn parse_yaml_accepts_modest_anchor_use() {
+        let text = "base: &base {cpu: 1, memory: 2}\na: *base\nb: *base\nc: [*base, *base]\n";
+        assert!(parse_yaml(text).is_ok());
+    }
+
+    #[test]
+    fn parse_yaml_refuses_deep_nesting_and_oversized_input() {
+        assert!(parse_yaml(&format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))).is_err());
+        assert!(parse_yaml(&"a".repeat(MAX_YAML_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn plain_is_safe_quotes_values_that_would_read_back_differently() {
+        let cases: &[(&str, bool, bool)] = &[
+            ("1.2.3", false, true),
+            ("v1.2.3", false, true),
+            ("1.2.3-rc.1+build.5", false, true),
+            ("ghcr.io/org/app", false, true),
+            ("sha256:abc", false, true),
+            ("sha256:abc", true, false),
+            ("1.10", false, false),
+            ("1", false, false),
+            ("1_000", false, false),
+            ("0x1F", false, false),
+            ("yes", false, false),
+            ("Off", false, false),
+            ("null", false, false),
+            ("~", false, false),
+            ("", false, false),
+            ("a b", false, false),
+            ("-x", false, false),
+            ("#x", false, false),
+            ("1:30", false, false),
+            ("latest", false, true),
+        ];
+        for (s, flow, want) in cases {
+            assert_eq!(plain_is_safe(s, *flow), *want, "{s:?} flow={flow}");
+        }
+    }
+
+    #[test]
+    fn line_helpers_follow_the_text() {
+        assert_eq!(line_ending("a\r\nb\n"), "\r\n");
+        assert_eq!(line_ending("a\nb\r\n"), "\n");
+        assert_eq!(line_ending("a"), "\n");
+        assert_eq!(line_start("ab\ncd", 4), 3);
+        assert_eq!(line_end("ab\ncd", 1), 3);
+        assert_eq!(line_end("ab\ncd", 4), 5);
+        assert_eq!(line_of("a\nb\nc", 4), 3);
+        assert_eq!(line_of("a", 100), 1);
+    }
+
+    #[test]
+    fn render_scalar_escapes_double_quotes() {
+        assert_eq!(
+            render_scalar("a\"b\\c", ScalarStyle::DoubleQuoted, false),
+            "\"a\\\"b\\\\c\""
+        );
+        assert_eq!(
+            render_scalar("a\nb", ScalarStyle::SingleQuoted, false),
+            "\"a\\nb\""
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! The thin layer between the process and the use cases: parse arguments (or Action inputs),
+//! dispatch, then render the outcome to stdout, stderr, `GITHUB_OUTPUT` and
+//! `GITHUB_STEP_SUMMARY`, and choose the exit code.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::adapters::actions::{append_file, render_annotation, render_mask, render_outputs};
+use crate::app::{self, notes::NotesRequest, promote::PromoteRequest, Outcome, RunEnv, Stop};
+use crate::cli::{action_argv, Cli, CliCommand};
+use crate::report::{render_diagnostic, render_findings_markdown};
+
+/// Exit codes of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done.
+    Success = 0,
+    /// The gate said no.
+    Findings = 1,
+    /// Bad usage or configuration.
+    Usage = 2,
+    /// GitHub or I/O failure.
+    Failure = 3,
+}
+
+impl RunEnv {
+    /// Captures the process environment.
+    pub fn from_process() -> Self {
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let now = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
+        Self { vars, cwd, now }
+    }
+}
+
+/// Runs the program with `args` in `env` and returns the exit code.
+pub fn run(args: Vec<OsString>, env: &RunEnv) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let code = run_with(args, env, &mut stdout, &mut stderr);
+    ExitCode::from(code as u8)
+}
+
+fn run_with(
+    args: Vec<OsString>,
+    env: &RunEnv,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit {
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(Cli {
+            command: CliCommand::Action,
+        }) => match action_argv(|k| env.vars.get(k).cloned()) {
+            Ok(argv) => match Cli::try_parse_from(argv) {
+                Ok(cli) => cli,
+                Err(e) => return usage(env, stdout, stderr, &e.to_string()),
+            },
+            Err(message) => return usage(env, stdout, stderr, &message),
+        },
+        Ok(cli) => cli,
+        Err(e) => {
+            let is_info = matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            );
+            if is_info {
+                let _ = write!(stdout, "{e}");
+            } else {
+                let _ = write!(stderr, "{e}");
+            }
+            return if is_info { Exit::Success } else { Exit::Usage };
+        }
+    };
+    if env.on_actions() {
+        for name in ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"] {
+            if let Some(token) = env.var(name) {
+                let _ = writeln!(stdout, "{}", render_mask(token));
+            }
+        }
+    }
+    match dispatch(&cli.command, env) {
+        Ok(outcome) => finish(env, stdout, stderr, outcome, Exit::Success),
+        Err(Stop::Findings(outcome)) => finish(env, stdout, stderr, *outcome, Exit::Findings),
+        Err(Stop::Usage(message)) => usage(env, stdout, stderr, &message),
+        Err(Stop::Failure(e)) => {
+            let message = format!("{e:#}");
+            if env.on_actions() {
+                let _ = writeln!(
+                    stdout,
+                    "::error title=release-action::{}",
+                    crate::adapters::actions::escape_data(&message)
+                );
+            }
+            let _ = writeln!(stderr, "error: {message}");
+            Exit::Failure
+        }
+    }
+}
+
+fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
+    match command {
+        CliCommand::ValidateTag { common, tag } => {
+            app::run_validate_tag(common, tag.as_deref(), env)
+        }
+        CliCommand::Check { common, base } => app::run_check(common, base.as_deref(), env),
+        CliCommand::Notes {
+            common,
+            tag,
+            component,
+            changelog,
+            version,
+        } => app::run_notes(
+            common,
+            &NotesRequest {
+                tag: tag.as_deref(),
+                component: component.as_deref(),
+                changelog: changelog.as_deref(),
+                version: version.as_deref(),
+            },
+            env,
+        ),
+        CliCommand::Promote {
+            common,
+            chart,
+            from,
+            to,
+            version,
+            bump,
+            dry_run,
+            local,
+        } => app::run_promote(
+            common,
+            &PromoteRequest {
+                chart: chart.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                version: version.clone(),
+                bump: *bump,
+                dry_run: *dry_run,
+                local: *local,
+            },
+            env,
+        ),
+        CliCommand::Action => Err(Stop::Usage("`action` cannot be nested".into())),
+    }
+}
+
+fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut dyn Write, message: &str) -> Exit {
+    if env.on_actions() {
+        let _ = writeln!(
+            stdout,
+            "::error title=release-action usage::{}",
+            crate::adapters::actions::escape_data(message)
+        );
+    }
+    let _ = writeln!(stderr, "error: {message}");
+    if let Some(path) = env.var("GITHUB_STEP_SUMMARY") {
+        let _ = append_file(
+            Path::new(path),
+            &format!("## release-action: usage error\n\n```text\n{message}\n```\n"),
+        );
+    }
+    Exit::Usage
+}
+
+fn finish(
+    env: &RunEnv,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    outcome: Outcome,
+    exit: Exit,
+) -> Exit {
+    for d in &outcome.diagnostics {
+        if env.on_actions() {
+            let _ = writeln!(stdout, "{}", render_annotation(d));
+        } else {
+            let _ = write!(stderr, "{}", render_diagnostic(d));
+        }
+    }
+    for line in &outcome.log {
+        let _ = writeln!(stderr, "{line}");
+    }
+    if !outcome.stdout.is_empty() {
+        if let Err(e) = stdout.write_all(outcome.stdout.as_bytes()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Exit::Failure;
+            }
+        }
+    }
+    let mut exit = exit;
+    if let Some(path) = env.var("GITHUB_OUTPUT") {
+        let written = render_outputs(&outcome.outputs)
+            .map_err(std::io::Error::other)
+            .and_then(|text| append_file(Path::new(path), &text));
+        if let Err(e) = written {
+            let _ = writeln!(
+                stderr,
+                "error: failed to write step outputs to `{path}`: {e}"
+            );
+            exit = Exit::Failure;
+        }
+    }
+    if let Some(path) = env.var("GITHUB_STEP_SUMMARY") {
+        let mut md = outcome.summary.clone();
+        md.push_str(&render_findings_markdown(&outcome.diagnostics));
+        if !md.is_empty() {
+            if let Err(e) = append_file(Path::new(path), &format!("{md}\n")) {
+                let _ = writeln!(
+                    stderr,
+                    "error: failed to write the job summary to `{path}`: {e}"
+                );
+                exit = Exit::Failure;
+            }
+        }
+    }
+    exit
+}

@@ -1,0 +1,131 @@
+//! The container-action front door: `INPUT_*`, annotations, masking, strict booleans.
+
+use crate::common::Sandbox;
+
+#[test]
+fn inputs_drive_the_same_command_as_flags() {
+    let s = Sandbox::demo();
+    let ran = s.action(
+        &[
+            ("command", "promote"),
+            ("chart", "frontend"),
+            ("to", "staging"),
+            ("dry-run", "true"),
+            ("local", "false"),
+            ("draft", "false"),
+        ],
+        &[],
+    );
+    ran.expect_code(0);
+    assert_eq!(
+        ran.output("branch"),
+        "release-action/promote/frontend-staging"
+    );
+    assert!(ran.stdout.contains("+  frontend: 1.1.0"), "{}", ran.stdout);
+}
+
+#[test]
+fn booleans_other_than_true_or_false_are_refused() {
+    let s = Sandbox::demo();
+    let ran = s.action(
+        &[
+            ("command", "promote"),
+            ("chart", "frontend"),
+            ("to", "staging"),
+            ("dry-run", "yes"),
+        ],
+        &[],
+    );
+    ran.expect_code(2);
+    assert!(ran.stdout.contains("::error title=release-action usage::input `dry-run` is `yes`; it must be `true` or `false`"), "{}", ran.stdout);
+    assert!(ran.summary.contains("usage error"), "{}", ran.summary);
+}
+
+#[test]
+fn an_unknown_command_lists_the_known_ones() {
+    let s = Sandbox::demo();
+    let ran = s.action(&[("command", "deploy")], &[]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains(
+            "unknown command `deploy`; expected one of: validate-tag, check, notes, promote"
+        ),
+        "{}",
+        ran.stderr
+    );
+    s.action(&[], &[]).expect_code(2);
+}
+
+#[test]
+fn the_token_is_masked_and_never_printed() {
+    let s = Sandbox::demo();
+    let token = "ghs_secretsecretsecret0123456789";
+    let ran = s.action(&[("command", "check"), ("github-token", token)], &[]);
+    ran.expect_code(0);
+    assert_eq!(ran.stdout.matches(token).count(), 1, "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with(&format!("::add-mask::{token}\n")),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stderr.contains(token));
+    assert!(!ran.summary.contains(token));
+}
+
+#[test]
+fn annotations_escape_messages() {
+    let s = Sandbox::demo();
+    s.write(
+        "helm/charts/backend/values.yaml",
+        "image:\n  repository: r\n  tag: latest\n",
+    );
+    let ran = s.action(&[("command", "check")], &[]);
+    ran.expect_code(1);
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error file=helm/charts/backend/values.yaml"))
+        .expect("annotation");
+    assert!(!line.contains('\n'));
+    assert!(line.contains(",line=3,title="), "{line}");
+}
+
+#[test]
+fn malformed_configuration_is_a_usage_error_with_file_and_line() {
+    let s = Sandbox::demo();
+    s.write(
+        ".github/release-action.yml",
+        "environments: [dev, staging, prod]\nprotected: [prod]\nsoak: { staging: soon }\n",
+    );
+    let ran = s.cli(&["check"]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains("error: .github/release-action.yml"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("`soak.staging` is `soon`"),
+        "{}",
+        ran.stderr
+    );
+    s.write(".github/release-action.yml", "environments: [dev\n");
+    let ran = s.cli(&["check"]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains("error: .github/release-action.yml:"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero_and_unknown_flags_exit_two() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["--version"]);
+    ran.expect_code(0);
+    assert!(ran.stdout.starts_with("release-action "), "{}", ran.stdout);
+    s.cli(&["--help"]).expect_code(0);
+    s.cli(&["check", "--nope"]).expect_code(2);
+    s.cli(&[]).expect_code(2);
+}

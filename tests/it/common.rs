@@ -1,0 +1,230 @@
+//! Harness: a copy of the demo repository, the real binary with a scrubbed environment, and
+//! the runner files (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) it writes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo");
+
+/// A throw-away copy of a repository plus the runner's files.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub runner: tempfile::TempDir,
+}
+
+/// What one run left behind.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub outputs: BTreeMap<String, String>,
+    pub summary: String,
+}
+
+impl Sandbox {
+    /// A copy of `examples/demo`.
+    pub fn demo() -> Self {
+        let s = Self::empty();
+        copy_dir(Path::new(DEMO), s.repo());
+        s
+    }
+
+    /// An empty repository.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            runner: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn repo(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.repo().join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// Every file under the repository with its bytes, to prove nothing was written.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        walk(self.repo(), self.repo(), &mut files);
+        files
+    }
+
+    /// The binary with a clean environment: only PATH and what the test adds.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::cargo_bin("release-action").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SOURCE_DATE_EPOCH", "1795000000")
+            .current_dir(self.repo());
+        cmd
+    }
+
+    /// Runs the CLI with `args` (locally: no `GITHUB_ACTIONS`), with runner files set.
+    pub fn cli(&self, args: &[&str]) -> Ran {
+        let mut cmd = self.command();
+        cmd.args(args);
+        self.run(cmd)
+    }
+
+    /// Runs as the container action: `action` with `INPUT_*` and the runner variables.
+    pub fn action(&self, inputs: &[(&str, &str)], extra_env: &[(&str, &str)]) -> Ran {
+        let mut cmd = self.command();
+        cmd.arg("action")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", self.repo());
+        for (name, value) in inputs {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        self.run(cmd)
+    }
+
+    pub fn run(&self, mut cmd: Command) -> Ran {
+        let output_file = self.runner.path().join("output");
+        let summary_file = self.runner.path().join("summary");
+        let _ = std::fs::remove_file(&output_file);
+        let _ = std::fs::remove_file(&summary_file);
+        cmd.env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", &summary_file);
+        let out = cmd.output().expect("run binary");
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            outputs: parse_outputs(&std::fs::read_to_string(&output_file).unwrap_or_default()),
+            summary: std::fs::read_to_string(&summary_file).unwrap_or_default(),
+        }
+    }
+
+    /// Makes the sandbox a git repository with one commit of its current files.
+    pub fn git_init(&self) {
+        self.git(&["init", "-q", "-b", "main"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "initial"]);
+    }
+
+    pub fn git(&self, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=Test",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(self.repo())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.runner.path())
+            .status()
+            .expect("git");
+        assert!(status.success(), "git {args:?}");
+    }
+}
+
+impl Ran {
+    /// Panics with everything the run printed unless the exit code matches.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no output {name}: {:?}", self.outputs))
+    }
+}
+
+/// Parses the `GITHUB_OUTPUT` file format, insisting on well-formed heredocs.
+pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let mut lines = text.split('\n');
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let (name, delim) = line
+            .split_once("<<")
+            .unwrap_or_else(|| panic!("not a heredoc: {line:?}"));
+        let mut value = Vec::new();
+        loop {
+            let l = lines
+                .next()
+                .unwrap_or_else(|| panic!("unterminated output {name}"));
+            if l == delim {
+                break;
+            }
+            value.push(l);
+        }
+        map.insert(name.to_owned(), value.join("\n"));
+    }
+    map
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .expect("prefix")
+            .to_string_lossy()
+            .into_owned();
+        if rel == ".git" {
+            continue;
+        }
+        let kind = entry.file_type().expect("type");
+        if kind.is_dir() {
+            walk(root, &path, files);
+        } else if kind.is_symlink() {
+            files.insert(
+                rel,
+                std::fs::read_link(&path)
+                    .expect("link")
+                    .to_string_lossy()
+                    .into_owned()
+                    .into_bytes(),
+            );
+        } else {
+            files.insert(rel, std::fs::read(&path).expect("read"));
+        }
+    }
+}

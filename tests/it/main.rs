@@ -1,0 +1,8 @@
+//! End-to-end tests of the real binary, run the way GitHub runs a container action.
+mod action;
+mod check;
+mod common;
+mod hostile;
+mod notes;
+mod promote;
+mod validate_tag;

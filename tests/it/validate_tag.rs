@@ -1,0 +1,158 @@
+//! `validate-tag` on the demo repository.
+
+use crate::common::Sandbox;
+
+#[test]
+fn accepts_a_tag_that_matches_chart_and_changelog() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    ran.expect_code(0);
+    assert_eq!(ran.output("component"), "frontend");
+    assert_eq!(ran.output("version"), "1.1.0");
+    assert_eq!(ran.output("major"), "1");
+    assert_eq!(ran.output("minor"), "1");
+    assert_eq!(ran.output("patch"), "0");
+    assert_eq!(ran.output("prerelease"), "");
+    assert_eq!(ran.output("is-prerelease"), "false");
+    assert_eq!(ran.output("chart-path"), "helm/charts/frontend");
+    assert_eq!(
+        ran.output("changelog-path"),
+        "helm/charts/frontend/CHANGELOG.md"
+    );
+    assert_eq!(
+        ran.output("release-notes"),
+        "### Added\n\n- Configurable `resources` for the nginx sidecar.\n\n### Changed\n\n- The default replica count is 2."
+    );
+    assert!(
+        ran.summary.contains("## Tag `v1.1.0-frontend`"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[test]
+fn reads_the_tag_from_github_ref_under_actions() {
+    let s = Sandbox::demo();
+    let ran = s.action(
+        &[("command", "validate-tag")],
+        &[("GITHUB_REF", "refs/tags/v0.4.2-backend")],
+    );
+    ran.expect_code(0);
+    assert_eq!(ran.output("component"), "backend");
+}
+
+#[test]
+fn a_declared_component_checks_every_version_file() {
+    let s = Sandbox::demo();
+    s.cli(&["validate-tag", "--tag", "v2.4.1-walking-skeleton"])
+        .expect_code(0);
+    s.write("VERSION", "2.4.0\n");
+    let ran = s.cli(&["validate-tag", "--tag", "v2.4.1-walking-skeleton"]);
+    ran.expect_code(1);
+    assert!(ran.stderr.contains("error: VERSION:1: tag `v2.4.1-walking-skeleton` is version 2.4.1, but `VERSION` says `2.4.0`"), "{}", ran.stderr);
+}
+
+#[test]
+fn rejects_a_tag_that_differs_from_the_chart_version() {
+    let s = Sandbox::demo();
+    let ran = s.action(
+        &[("command", "validate-tag"), ("tag", "v1.2.0-frontend")],
+        &[],
+    );
+    ran.expect_code(1);
+    assert!(
+        ran.stdout.contains("::error file=helm/charts/frontend/Chart.yaml,line=6,title=tag/version-mismatch::tag `v1.2.0-frontend` is version 1.2.0, but `helm/charts/frontend/Chart.yaml` says `1.1.0`"),
+        "{}",
+        ran.stdout
+    );
+    // The changelog has no dated 1.2.0 section either: both problems are reported.
+    assert!(
+        ran.stdout
+            .contains("file=helm/charts/frontend/CHANGELOG.md"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(ran.output("version"), "1.2.0");
+    assert!(
+        ran.summary.contains("Findings: 2 error(s)"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[test]
+fn unknown_components_get_a_suggestion() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontnd"]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("unknown component `frontnd`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("known: backend, data-platform, frontend, walking-skeleton"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("did you mean `frontend`?"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_undated_or_missing_changelog_section_fails() {
+    let s = Sandbox::demo();
+    let log = s
+        .read("helm/charts/backend/CHANGELOG.md")
+        .replace("## [0.4.2] - 2026-10-20", "## [0.4.2]");
+    s.write("helm/charts/backend/CHANGELOG.md", log);
+    let ran = s.cli(&["validate-tag", "--tag", "v0.4.2-backend"]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("helm/charts/backend/CHANGELOG.md:"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn prerelease_versions_are_reported_as_such() {
+    let s = Sandbox::demo();
+    let chart = s
+        .read("helm/charts/data-platform/Chart.yaml")
+        .replace("version: 1.0.1", "version: 1.1.0-rc.1");
+    s.write("helm/charts/data-platform/Chart.yaml", chart);
+    let log = s.read("helm/charts/data-platform/CHANGELOG.md").replace(
+        "## [Unreleased]\n",
+        "## [Unreleased]\n\n## [1.1.0-rc.1] - 2026-11-01\n\n### Changed\n\n- Release candidate.\n",
+    );
+    s.write("helm/charts/data-platform/CHANGELOG.md", log);
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-rc.1-data-platform"]);
+    ran.expect_code(0);
+    assert_eq!(ran.output("component"), "data-platform");
+    assert_eq!(ran.output("prerelease"), "rc.1");
+    assert_eq!(ran.output("is-prerelease"), "true");
+}
+
+#[test]
+fn a_missing_tag_is_a_usage_error() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["validate-tag"]);
+    ran.expect_code(2);
+    assert!(ran.stderr.contains("no tag given"), "{}", ran.stderr);
+    let ran = s.action(
+        &[("command", "validate-tag")],
+        &[("GITHUB_REF", "refs/heads/main")],
+    );
+    ran.expect_code(2);
+    assert!(
+        ran.stdout
+            .contains("::error title=release-action usage::`GITHUB_REF` is `refs/heads/main`"),
+        "{}",
+        ran.stdout
+    );
+}
