@@ -41,6 +41,17 @@ pub enum CliCommand {
         #[arg(long)]
         tag: Option<String>,
     },
+    /// Validate the tag, then create or update its GitHub release from the changelog.
+    Release {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The tag (default: from `GITHUB_REF`).
+        #[arg(long)]
+        tag: Option<String>,
+        /// Create the release as a draft.
+        #[arg(long)]
+        draft: bool,
+    },
     /// The pull-request gate: changelogs, charts, image tags, and version bumps against a base.
     Check {
         #[command(flatten)]

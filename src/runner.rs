@@ -111,6 +111,9 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
         CliCommand::ValidateTag { common, tag } => {
             app::run_validate_tag(common, tag.as_deref(), env)
         }
+        CliCommand::Release { common, tag, draft } => {
+            app::run_release(common, tag.as_deref(), *draft, env)
+        }
         CliCommand::Check { common, base } => app::run_check(common, base.as_deref(), env),
         CliCommand::Notes {
             common,

@@ -343,7 +343,7 @@ impl GitHub {
     pub async fn tree(
         &self,
         commit_or_tree: &str,
-    ) -> Result<Vec<(String, String, String)>, GitHubError> {
+    ) -> Result<(String, Vec<(String, String, String)>), GitHubError> {
         let v = self
             .get(&self.repo_path(&format!("/git/trees/{commit_or_tree}?recursive=1")))
             .await?;
@@ -354,7 +354,13 @@ impl GitHub {
                 detail: "the repository tree is too large to list at once".into(),
             });
         }
-        Ok(v.get("tree")
+        let root = v
+            .get("sha")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let blobs = v
+            .get("tree")
             .and_then(Value::as_array)
             .map(|entries| {
                 entries
@@ -369,7 +375,8 @@ impl GitHub {
                     })
                     .collect()
             })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok((root, blobs))
     }
 
     /// A commit's tree sha, parents and message.

@@ -7,14 +7,18 @@ use std::path::PathBuf;
 use crate::domain::diagnostic::Diagnostic;
 
 pub mod check;
+pub mod connect;
 pub mod notes;
 pub mod promote;
+pub mod promote_api;
+pub mod release;
 pub mod validate_tag;
 pub mod workspace;
 
 pub use check::run_check;
 pub use notes::run_notes;
 pub use promote::run_promote;
+pub use release::run_release;
 pub use validate_tag::run_validate_tag;
 
 /// The process environment a command sees, captured once so the use cases stay testable.

@@ -75,18 +75,21 @@ pub struct PromotePlan {
     pub changelog_path: String,
 }
 
-/// Runs `promote` locally (`--dry-run` or `--local`).
+/// Runs `promote`: through the API, or on the working tree with `--local` / `--dry-run`.
 pub fn run_promote(
     common: &CommonArgs,
     req: &PromoteRequest,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {
-    if !(req.dry_run || req.local) {
-        return Err(Stop::Usage(
-            "`promote` writes to GitHub only through the API client; pass `--dry-run` to see the plan or `--local` to apply it to the working tree".into(),
-        ));
-    }
     let ws = Workspace::load(common, env)?;
+    // Through the API unless told to stay local; a dry run uses the API only when it can.
+    let use_api = !req.local
+        && (!req.dry_run
+            || (super::connect::token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()));
+    if use_api {
+        let gh = super::connect::connect(env)?;
+        return super::connect::block_on(super::promote_api::promote_via_api(&ws, req, env, &gh));
+    }
     let plan = plan_promotion(
         &ws,
         req,

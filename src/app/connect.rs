@@ -1,0 +1,95 @@
+//! Connecting to GitHub from the runner's environment: token, repository, API URL, runtime.
+
+use std::time::Duration;
+
+use super::{RunEnv, Stop};
+use crate::adapters::github::GitHub;
+
+/// The token from the `github-token` input, else `GITHUB_TOKEN`.
+pub fn token(env: &RunEnv) -> Option<&str> {
+    env.var("INPUT_GITHUB-TOKEN")
+        .or_else(|| env.var("GITHUB_TOKEN"))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// A client for `GITHUB_REPOSITORY` at `GITHUB_API_URL`.
+pub fn connect(env: &RunEnv) -> Result<GitHub, Stop> {
+    let token = token(env).ok_or_else(|| {
+        Stop::Usage("no GitHub token: pass `github-token` (default `${{ github.token }}`) or set `GITHUB_TOKEN`; or use `--local`/`--dry-run`".into())
+    })?;
+    let repo = env.var("GITHUB_REPOSITORY").ok_or_else(|| {
+        Stop::Usage(
+            "`GITHUB_REPOSITORY` is not set; it names the repository as `owner/repo`".into(),
+        )
+    })?;
+    let valid_repo = repo.split_once('/').is_some_and(|(o, r)| {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && s != "."
+                && s != ".."
+        };
+        ok(o) && ok(r)
+    });
+    if !valid_repo {
+        return Err(Stop::Usage(format!(
+            "`GITHUB_REPOSITORY` is `{}`, not `owner/repo`",
+            repo.escape_debug()
+        )));
+    }
+    let api = env
+        .var("GITHUB_API_URL")
+        .unwrap_or("https://api.github.com");
+    if !(api.starts_with("https://") || api.starts_with("http://")) {
+        return Err(Stop::Usage(format!(
+            "`GITHUB_API_URL` is `{}`, not an http(s) URL",
+            api.escape_debug()
+        )));
+    }
+    let budget = env
+        .var("RELEASE_ACTION_RETRY_BUDGET_SECS")
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs);
+    GitHub::new(api, repo, token, budget).map_err(Stop::Usage)
+}
+
+/// Runs an async use case on a single-threaded runtime.
+pub fn block_on<T>(future: impl std::future::Future<Output = Result<T, Stop>>) -> Result<T, Stop> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Stop::Failure(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(future)
+}
+
+/// The default branch: from the event payload when it says, else from the API.
+pub async fn default_branch(gh: &GitHub, env: &RunEnv) -> Result<String, Stop> {
+    if let Some(event) = env
+        .var("GITHUB_EVENT_PATH")
+        .and_then(|p| crate::adapters::actions::read_event(std::path::Path::new(p)))
+    {
+        if let Some(b) = event
+            .pointer("/repository/default_branch")
+            .and_then(serde_json::Value::as_str)
+        {
+            return Ok(b.to_owned());
+        }
+    }
+    let repo = gh.get(&gh.repo_path("")).await.map_err(api_failure)?;
+    repo.get("default_branch")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Stop::Failure(anyhow::anyhow!(
+                "GitHub did not say which branch is the default"
+            ))
+        })
+}
+
+/// A GitHub failure: exit 3, with GitHub's message and the remedy.
+pub fn api_failure(e: crate::adapters::github::GitHubError) -> Stop {
+    Stop::Failure(anyhow::Error::new(e))
+}
