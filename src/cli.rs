@@ -103,6 +103,52 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Pin a producer's image in an environment's bill of materials.
+    Bom {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The environment (default: `env` in the dispatch `client_payload`).
+        #[arg(long)]
+        env: Option<String>,
+        /// The component whose image is pinned.
+        #[arg(long)]
+        component: Option<String>,
+        /// The image repository, e.g. `ghcr.io/org/app`.
+        #[arg(long)]
+        image: Option<String>,
+        /// The image tag (never a floating one such as `latest`).
+        #[arg(long)]
+        tag: Option<String>,
+        /// The image digest, `sha256:<64 hex>`.
+        #[arg(long)]
+        digest: Option<String>,
+        /// Print the plan and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the change to the working tree; nothing goes to GitHub.
+        #[arg(long)]
+        local: bool,
+    },
+    /// Snapshot an environment's bill of materials with experiment parameters.
+    Snapshot {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The snapshot id (file name).
+        #[arg(long)]
+        id: String,
+        /// The environment to snapshot.
+        #[arg(long)]
+        env: String,
+        /// An experiment parameter `key=value` (repeatable; one per line as an input).
+        #[arg(long, action = clap::ArgAction::Append)]
+        param: Vec<String>,
+        /// Print the plan and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the change to the working tree; nothing goes to GitHub.
+        #[arg(long)]
+        local: bool,
+    },
     /// Run as a GitHub Action: read `INPUT_COMMAND` and the other `INPUT_*` variables.
     Action,
 }

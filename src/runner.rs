@@ -153,6 +153,46 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             },
             env,
         ),
+        CliCommand::Bom {
+            common,
+            env: target,
+            component,
+            image,
+            tag,
+            digest,
+            dry_run,
+            local,
+        } => app::bom::run_bom(
+            common,
+            &app::bom::BomRequest {
+                env: target.clone(),
+                component: component.clone(),
+                image: image.clone(),
+                tag: tag.clone(),
+                digest: digest.clone(),
+                dry_run: *dry_run,
+                local: *local,
+            },
+            env,
+        ),
+        CliCommand::Snapshot {
+            common,
+            id,
+            env: target,
+            param,
+            dry_run,
+            local,
+        } => app::snapshot::run_snapshot(
+            common,
+            &app::snapshot::SnapshotRequest {
+                id: id.clone(),
+                env: target.clone(),
+                params: param.clone(),
+                dry_run: *dry_run,
+                local: *local,
+            },
+            env,
+        ),
         CliCommand::Action => Err(Stop::Usage("`action` cannot be nested".into())),
     }
 }

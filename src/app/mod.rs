@@ -6,12 +6,15 @@ use std::path::PathBuf;
 
 use crate::domain::diagnostic::Diagnostic;
 
+pub mod bom;
 pub mod check;
 pub mod connect;
 pub mod notes;
 pub mod promote;
 pub mod promote_api;
+pub mod publish;
 pub mod release;
+pub mod snapshot;
 pub mod validate_tag;
 pub mod workspace;
 

@@ -313,19 +313,11 @@ pub fn plan_promotion(
             .in_file(&bom_path)])
         })?;
         if let Some(before) = &bom_before {
-            let stamp = env.timestamp();
             let archive = format!(
-                "{}/history/{}/{:04}{:02}{:02}T{:02}{:02}{:02}Z-promote-{}-{}.yaml",
+                "{}/history/{}/{}",
                 ws.config.releases_dir,
                 req.to,
-                stamp.year(),
-                u8::from(stamp.month()),
-                stamp.day(),
-                stamp.hour(),
-                stamp.minute(),
-                stamp.second(),
-                req.chart,
-                version
+                super::publish::history_name(env, &format!("promote-{}-{version}", req.chart))
             );
             changes.push(FileChange {
                 path: archive,
@@ -475,8 +467,23 @@ pub fn render_pr_body(plan: &PromotePlan, envs: &[String]) -> String {
 
 /// The plan as text: every file's unified diff, then the pull request.
 pub fn render_plan_text(plan: &PromotePlan, api: bool) -> String {
+    let mut text = render_diffs(&plan.changes);
+    text.push_str(&format!(
+        "# pull request{}: {} ({})\n",
+        if plan.draft { " (draft)" } else { "" },
+        plan.title,
+        plan.branch
+    ));
+    if !api {
+        text.push_str("# with --local the files above are written to the working tree; without it, they are committed on the branch through the GitHub API\n");
+    }
+    text
+}
+
+/// Every change as a unified diff, each under a `# why` line.
+pub fn render_diffs(changes: &[FileChange]) -> String {
     let mut text = String::new();
-    for c in &plan.changes {
+    for c in changes {
         let before = c.before.as_deref().unwrap_or("");
         let from = if c.before.is_some() {
             format!("a/{}", c.path)
@@ -495,15 +502,6 @@ pub fn render_plan_text(plan: &PromotePlan, api: bool) -> String {
         if !c.after.ends_with('\n') && !c.after.is_empty() {
             text.push_str("\n\\ No newline at end of file\n");
         }
-    }
-    text.push_str(&format!(
-        "# pull request{}: {} ({})\n",
-        if plan.draft { " (draft)" } else { "" },
-        plan.title,
-        plan.branch
-    ));
-    if !api {
-        text.push_str("# with --local the files above are written to the working tree; without it, they are committed on the branch through the GitHub API\n");
     }
     text
 }

@@ -16,18 +16,17 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::connect::{api_failure, default_branch};
 use super::promote::{outcome_for, plan_promotion, render_plan_text, PromotePlan, PromoteRequest};
+use super::publish::{
+    branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written, PLAN_TRAILER,
+};
 use super::workspace::Workspace;
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::{MAX_CHANGELOG, MAX_SMALL_FILE};
 use crate::adapters::github::{blob_sha, encode, encode_path, GitHub};
-use crate::domain::diagnostic::Diagnostic;
-
-/// The commit-message trailer that marks our commits and records the plan they carry.
-pub const PLAN_TRAILER: &str = "Release-Action-Plan:";
 
 /// How many times a race with another writer is retried before giving up cleanly.
 const MAX_ROUNDS: usize = 3;
@@ -72,8 +71,22 @@ pub async fn promote_via_api(
             return Ok(out);
         }
         let digest = plan_digest(&base_sha, &plan);
-        let committed = commit_plan(gh, &plan, &base_sha, &base_tree, &digest).await?;
-        let pr = open_or_update_pull(ws, gh, &plan, &base_branch, committed.created_branch).await?;
+        let created = commit_plan(gh, &plan, &base_sha, &base_tree, &digest).await?;
+        let spec = PullSpec {
+            branch: plan.branch.clone(),
+            base: base_branch.clone(),
+            title: plan.title.clone(),
+            body: plan.body.clone(),
+            draft: plan.draft,
+            labels: ws.config.labels.clone(),
+            reviewers: ws
+                .config
+                .reviewers
+                .get(&plan.decision.to)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let pr = open_or_update_pull(gh, &spec, created).await?;
         let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
         let url = pr
             .get("html_url")
@@ -124,43 +137,14 @@ async fn plan_from_base(
         wanted.extend(c.chart_path());
         wanted.push(c.changelog.clone());
     }
-    let mut files = BTreeMap::new();
-    for path in wanted {
-        let Some(sha) = tree.get(&path) else { continue };
-        let limit = if path.ends_with(".md") {
+    let limit = |p: &str| {
+        if p.ends_with(".md") {
             MAX_CHANGELOG
         } else {
             MAX_SMALL_FILE
-        };
-        // The local file is the base's when its blob id matches: no request needed.
-        let local = ws
-            .repo
-            .read(&path, limit)
-            .ok()
-            .flatten()
-            .filter(|t| &blob_sha(t.as_bytes()) == sha);
-        let text = match local {
-            Some(t) => t,
-            None => {
-                let bytes = gh
-                    .file_bytes(&path, base_sha)
-                    .await
-                    .map_err(api_failure)?
-                    .unwrap_or_default();
-                if bytes.len() as u64 > limit {
-                    return Err(Stop::findings(vec![Diagnostic::error("file/refused", format!("`{path}` is {} bytes on the base branch; files over {limit} bytes are refused", bytes.len())).in_file(&path)]));
-                }
-                String::from_utf8(bytes).map_err(|_| {
-                    Stop::findings(vec![Diagnostic::error(
-                        "file/refused",
-                        format!("`{path}` on the base branch is not valid UTF-8"),
-                    )
-                    .in_file(&path)])
-                })?
-            }
-        };
-        files.insert(path, text);
-    }
+        }
+    };
+    let files = read_at(gh, &ws.repo, base_sha, &tree, &wanted, limit).await?;
     let soak = soak_elapsed(ws, req, env, gh, base_sha).await?;
     let read = |p: &str| Ok(files.get(p).cloned());
     plan_promotion(ws, req, env, read, read, soak).map(|plan| (plan, root_tree))
@@ -212,18 +196,15 @@ fn plan_digest(base_sha: &str, plan: &PromotePlan) -> String {
     blob_sha(text.as_bytes())
 }
 
-struct Committed {
-    created_branch: bool,
-}
-
 /// Puts the plan on the branch: creates it, fast-forwards it, or finds it already there.
+/// Returns whether the branch was created by this call.
 async fn commit_plan(
     gh: &GitHub,
     plan: &PromotePlan,
     base_sha: &str,
     base_tree: &str,
     digest: &str,
-) -> Result<Committed, Stop> {
+) -> Result<bool, Stop> {
     let branch = &plan.branch;
     let message = format!(
         "{}\n\n{}\n\n{PLAN_TRAILER} {digest}\n",
@@ -234,200 +215,39 @@ async fn commit_plan(
             .collect::<Vec<_>>()
             .join("\n")
     );
+    let files: Vec<(String, String)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.path.clone(), c.after.clone()))
+        .collect();
     for _ in 0..MAX_ROUNDS {
-        let head = gh.branch_sha(branch).await.map_err(api_failure)?;
-        let parents = match &head {
-            None => vec![base_sha.to_owned()],
-            Some(head) => {
-                let cmp = gh
-                    .get(&gh.repo_path(&format!("/compare/{base_sha}...{head}")))
-                    .await
-                    .map_err(api_failure)?;
-                let ahead = cmp
-                    .get("commits")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let foreign: Vec<String> = ahead
-                    .iter()
-                    .filter(|c| {
-                        !c.pointer("/commit/message")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .contains(PLAN_TRAILER)
-                    })
-                    .filter_map(|c| {
-                        c.get("sha")
-                            .and_then(Value::as_str)
-                            .map(|s| s.chars().take(12).collect())
-                    })
-                    .collect();
-                if !foreign.is_empty() {
-                    return Err(Stop::findings(vec![Diagnostic::error(
-                        "promotion/foreign-commits",
-                        format!("branch `{branch}` holds commits release-action did not make ({}); it is never overwritten", foreign.join(", ")),
-                    )
-                    .with_help(format!("merge or close its pull request, or delete the branch `{branch}`, then re-run"))]));
-                }
-                let behind = cmp.get("behind_by").and_then(Value::as_u64).unwrap_or(1);
-                let head_has_plan = ahead
-                    .last()
-                    .and_then(|c| c.pointer("/commit/message").and_then(Value::as_str))
-                    .is_some_and(|m| m.contains(&format!("{PLAN_TRAILER} {digest}")));
-                if behind == 0 && head_has_plan {
-                    return Ok(Committed {
-                        created_branch: false,
-                    });
-                }
-                vec![base_sha.to_owned(), head.clone()]
-            }
-        };
-        let files: Vec<(String, String)> = plan
-            .changes
-            .iter()
-            .map(|c| (c.path.clone(), c.after.clone()))
+        let state = branch_state(gh, base_sha, branch).await?;
+        if state.behind_by == 0 && state.head_has_plan(digest) {
+            return Ok(false);
+        }
+        // On an existing branch the new commit has two parents, the base head and the previous
+        // branch head: the update is a fast-forward and the diff against the base is the plan.
+        let parents: Vec<String> = std::iter::once(base_sha.to_owned())
+            .chain(state.head.clone())
             .collect();
-        let tree = gh
-            .create_tree(base_tree, &files)
-            .await
-            .map_err(api_failure)?;
-        let body = json!({ "message": message, "tree": tree, "parents": parents });
-        let commit = gh
-            .post(&gh.repo_path("/git/commits"), &body)
-            .await
-            .map_err(api_failure)?;
-        let sha = commit
-            .get("sha")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let moved = match &head {
-            None => gh.create_branch(branch, &sha).await,
-            Some(_) => gh.update_branch(branch, &sha, false).await,
-        };
-        match moved {
-            Ok(()) => {
-                return Ok(Committed {
-                    created_branch: head.is_none(),
-                })
-            }
-            // Someone created or moved the branch meanwhile: look again (and refuse if foreign).
-            Err(e) if e.status() == Some(422) => continue,
-            Err(e) => return Err(api_failure(e)),
+        match write_commit(
+            gh,
+            branch,
+            state.head.as_deref(),
+            &parents,
+            base_tree,
+            &files,
+            &message,
+        )
+        .await?
+        {
+            Written::Done => return Ok(state.head.is_none()),
+            Written::Raced => continue,
         }
     }
     Err(Stop::Failure(anyhow::anyhow!(
         "branch `{branch}` kept moving while promoting; nothing was overwritten, re-run the job"
     )))
-}
-
-/// Opens the pull request, or brings the open one up to date.
-async fn open_or_update_pull(
-    ws: &Workspace,
-    gh: &GitHub,
-    plan: &PromotePlan,
-    base_branch: &str,
-    new_branch: bool,
-) -> Result<Value, Stop> {
-    let owner = gh.repo.split('/').next().unwrap_or_default().to_owned();
-    let find = || async {
-        let path = gh.repo_path(&format!(
-            "/pulls?head={}&base={}&state=open",
-            encode(&format!("{owner}:{}", plan.branch)),
-            encode(base_branch)
-        ));
-        gh.get_all(&path, 5)
-            .await
-            .map(|prs| prs.into_iter().next())
-            .map_err(api_failure)
-    };
-    let existing = if new_branch { None } else { find().await? };
-    let pr = match existing {
-        Some(pr) => {
-            let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-            let same = pr.get("title").and_then(Value::as_str) == Some(plan.title.as_str())
-                && pr.get("body").and_then(Value::as_str).unwrap_or_default() == plan.body;
-            let pr = if same {
-                pr
-            } else {
-                gh.patch(
-                    &gh.repo_path(&format!("/pulls/{number}")),
-                    &json!({ "title": plan.title, "body": plan.body }),
-                )
-                .await
-                .map_err(api_failure)?
-            };
-            add_missing_labels(ws, gh, &pr).await?;
-            return Ok(pr);
-        }
-        None => {
-            let create = json!({ "title": plan.title, "head": plan.branch, "base": base_branch, "body": plan.body, "draft": plan.draft, "maintainer_can_modify": false });
-            match gh.post(&gh.repo_path("/pulls"), &create).await {
-                Ok(pr) => pr,
-                Err(e) if e.status() == Some(422) && e.message().contains("already exists") => {
-                    return match find().await? {
-                        Some(pr) => Ok(pr),
-                        None => Err(api_failure(e)),
-                    }
-                }
-                Err(e) => return Err(api_failure(e)),
-            }
-        }
-    };
-    let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-    add_missing_labels(ws, gh, &pr).await?;
-    let reviewers = ws
-        .config
-        .reviewers
-        .get(&plan.decision.to)
-        .cloned()
-        .unwrap_or_default();
-    if !reviewers.is_empty() {
-        let (teams, users): (Vec<String>, Vec<String>) = reviewers
-            .into_iter()
-            .map(|r| r.trim_start_matches('@').to_owned())
-            .partition(|r| r.contains('/'));
-        let teams: Vec<String> = teams
-            .iter()
-            .filter_map(|t| t.split('/').nth(1).map(str::to_owned))
-            .collect();
-        gh.post(
-            &gh.repo_path(&format!("/pulls/{number}/requested_reviewers")),
-            &json!({ "reviewers": users, "team_reviewers": teams }),
-        )
-        .await
-        .map_err(api_failure)?;
-    }
-    Ok(pr)
-}
-
-async fn add_missing_labels(ws: &Workspace, gh: &GitHub, pr: &Value) -> Result<(), Stop> {
-    let have: Vec<&str> = pr
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|ls| {
-            ls.iter()
-                .filter_map(|l| l.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let missing: Vec<&String> = ws
-        .config
-        .labels
-        .iter()
-        .filter(|l| !have.contains(&l.as_str()))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-    gh.post(
-        &gh.repo_path(&format!("/issues/{number}/labels")),
-        &json!({ "labels": missing }),
-    )
-    .await
-    .map_err(api_failure)
-    .map(|_| ())
 }
 
 /// The API calls a real run would make, for `--dry-run`.

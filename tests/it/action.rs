@@ -48,7 +48,7 @@ fn an_unknown_command_lists_the_known_ones() {
     ran.expect_code(2);
     assert!(
         ran.stderr.contains(
-            "unknown command `deploy`; expected one of: validate-tag, release, check, notes, promote"
+            "unknown command `deploy`; expected one of: validate-tag, release, check, notes, promote, bom, snapshot"
         ),
         "{}",
         ran.stderr

@@ -1,0 +1,417 @@
+//! `bom`: pin a producer's image (repository, tag, digest) in an environment's bill of
+//! materials, from inputs or a `repository_dispatch` payload, as a pull request on
+//! `release-action/bom/<env>` that gathers the pins of every producer until it is merged.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::connect::{api_failure, block_on, connect, default_branch, token};
+use super::promote::{render_diffs, FileChange};
+use super::publish::{
+    branch_state, history_name, open_or_update_pull, read_at, write_commit, PullSpec, Written,
+    PLAN_TRAILER,
+};
+use super::workspace::{fs_stop, Workspace};
+use super::{Outcome, RunEnv, Stop};
+use crate::adapters::fs::MAX_SMALL_FILE;
+use crate::adapters::github::blob_sha;
+use crate::cli::CommonArgs;
+use crate::domain::bom::{self, ImagePin};
+use crate::domain::diagnostic::Diagnostic;
+use crate::domain::name::check_name;
+use crate::domain::values::{is_floating_tag, is_valid_digest};
+use crate::report::md_cell;
+
+/// The trailer that records a pin in our commits, so a rebuilt branch keeps every producer's pin.
+const PIN_TRAILER: &str = "Release-Action-Pin:";
+
+/// `bom` arguments; any may come from the dispatch payload instead.
+#[derive(Debug, Clone, Default)]
+pub struct BomRequest {
+    /// `--env`.
+    pub env: Option<String>,
+    /// `--component`.
+    pub component: Option<String>,
+    /// `--image`.
+    pub image: Option<String>,
+    /// `--tag`.
+    pub tag: Option<String>,
+    /// `--digest`.
+    pub digest: Option<String>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--local`.
+    pub local: bool,
+}
+
+/// A checked pin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The environment.
+    pub env: String,
+    /// The component (key under `images:`).
+    pub component: String,
+    /// What to pin.
+    pub image: ImagePin,
+}
+
+/// Fills missing arguments from `client_payload` and checks them (exit 2 on bad input).
+pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> Result<Pin, Stop> {
+    let payload = env
+        .var("GITHUB_EVENT_PATH")
+        .and_then(|p| crate::adapters::actions::read_event(std::path::Path::new(p)))
+        .and_then(|e| e.get("client_payload").cloned())
+        .unwrap_or(Value::Null);
+    let field = |given: &Option<String>, key: &str| -> Option<String> {
+        given
+            .clone()
+            .or_else(|| payload.get(key).and_then(Value::as_str).map(str::to_owned))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let need = |v: Option<String>, key: &str| {
+        v.ok_or_else(|| Stop::Usage(format!("`--{key}` is required (input `{key}`, or `{key}` in the dispatch `client_payload`)")))
+    };
+    let env_name = need(field(&req.env, "env"), "env")?;
+    let component = need(field(&req.component, "component"), "component")?;
+    let image = need(field(&req.image, "image"), "image")?;
+    let tag = need(field(&req.tag, "tag"), "tag")?;
+    let digest = field(&req.digest, "digest");
+    check_name(&env_name).map_err(|e| Stop::Usage(format!("`--env`: {e}")))?;
+    if !environments.contains(&env_name) {
+        return Err(Stop::Usage(format!(
+            "unknown environment `{env_name}`; known: {}",
+            environments.join(", ")
+        )));
+    }
+    check_name(&component).map_err(|e| Stop::Usage(format!("`--component`: {e}")))?;
+    let image_ok = image.len() <= 255
+        && !image.contains("..")
+        && image.split('/').all(|s| !s.is_empty())
+        && image
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
+    if !image_ok {
+        return Err(Stop::Usage(format!(
+            "`--image {}` is not an image repository such as `ghcr.io/org/app`",
+            image.escape_debug()
+        )));
+    }
+    let tag_ok = tag.len() <= 128
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && !tag.starts_with(['.', '-']);
+    if !tag_ok {
+        return Err(Stop::Usage(format!(
+            "`--tag {}` is not a valid image tag",
+            tag.escape_debug()
+        )));
+    }
+    if is_floating_tag(&tag) {
+        return Err(Stop::Usage(format!(
+            "`--tag {tag}` is a floating tag: it can point at a different image tomorrow; pin a released tag (e.g. `v1.2.3`) and its digest"
+        )));
+    }
+    if let Some(d) = &digest {
+        if !is_valid_digest(d) {
+            return Err(Stop::Usage(format!(
+                "`--digest {}` is not `sha256:` followed by 64 lowercase hex digits",
+                d.escape_debug()
+            )));
+        }
+    }
+    Ok(Pin {
+        env: env_name,
+        component,
+        image: ImagePin { image, tag, digest },
+    })
+}
+
+/// Runs `bom`.
+pub fn run_bom(common: &CommonArgs, req: &BomRequest, env: &RunEnv) -> Result<Outcome, Stop> {
+    let ws = Workspace::load(common, env)?;
+    let pin = resolve_pin(req, env, &ws.config.environments)?;
+    let use_api = !req.local
+        && (!req.dry_run || (token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()));
+    if use_api {
+        let gh = connect(env)?;
+        return block_on(bom_via_api(&ws, &pin, req.dry_run, env, &gh));
+    }
+    let path = ws.bom_path(&pin.env);
+    let before = ws.read_small(&path)?;
+    let changes = plan_pin(&ws, &pin, before.as_deref(), env)?;
+    let mut out = outcome(&pin, &ws);
+    if changes.is_empty() {
+        out.log.push(format!(
+            "`{path}` already pins `{}` {}: nothing to do",
+            pin.component, pin.image.tag
+        ));
+    } else if req.dry_run {
+        out.stdout = render_diffs(&changes);
+        out.log.push("dry run: nothing was written".into());
+    } else {
+        for c in &changes {
+            ws.repo
+                .write_atomic(&c.path, c.after.as_bytes())
+                .map_err(fs_stop)?;
+            out.log.push(format!("wrote {} ({})", c.path, c.why));
+        }
+    }
+    Ok(out)
+}
+
+/// The edits for one pin on top of `before` (the current BOM text): the BOM and its archive.
+fn plan_pin(
+    ws: &Workspace,
+    pin: &Pin,
+    before: Option<&str>,
+    env: &RunEnv,
+) -> Result<Vec<FileChange>, Stop> {
+    let path = ws.bom_path(&pin.env);
+    let base = before
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("environment: {}\nimages: {{}}\n", pin.env));
+    if let Some(text) = before {
+        let parsed = bom::parse_bom(text, &path).map_err(Stop::findings)?;
+        if parsed.images.get(&pin.component) == Some(&pin.image) {
+            return Ok(Vec::new());
+        }
+    }
+    let after = bom::pin_image(&base, &pin.component, &pin.image).map_err(|e| {
+        Stop::findings(vec![Diagnostic::error(
+            "bom/edit",
+            format!("cannot pin `{}` in `{path}`: {e}", pin.component),
+        )
+        .in_file(&path)])
+    })?;
+    let mut changes = Vec::new();
+    if let Some(text) = before {
+        changes.push(FileChange {
+            path: format!(
+                "{}/history/{}/{}",
+                ws.config.releases_dir,
+                pin.env,
+                history_name(env, &format!("bom-{}-{}", pin.component, pin.image.tag))
+            ),
+            before: None,
+            after: text.to_owned(),
+            why: format!("archive the previous `{path}`"),
+        });
+    }
+    changes.push(FileChange {
+        path,
+        before: before.map(str::to_owned),
+        after,
+        why: format!(
+            "pin `{}` to `{}:{}`",
+            pin.component, pin.image.image, pin.image.tag
+        ),
+    });
+    Ok(changes)
+}
+
+fn outcome(pin: &Pin, ws: &Workspace) -> Outcome {
+    let mut out = Outcome::default();
+    out.output("component", &pin.component);
+    out.output("branch", format!("release-action/bom/{}", pin.env));
+    out.output("draft", ws.config.is_protected(&pin.env).to_string());
+    out.summary =
+        format!(
+        "## Pin `{}` in `{}`\n\n| image | tag | digest |\n|---|---|---|\n| `{}` | `{}` | `{}` |\n",
+        pin.component,
+        pin.env,
+        md_cell(&pin.image.image),
+        md_cell(&pin.image.tag),
+        pin.image.digest.as_deref().map(md_cell).unwrap_or_else(|| "—".into())
+    );
+    out
+}
+
+fn pin_line(pin: &Pin) -> String {
+    format!(
+        "{PIN_TRAILER} {} {} {} {}",
+        pin.component,
+        pin.image.image,
+        pin.image.tag,
+        pin.image.digest.as_deref().unwrap_or("-")
+    )
+}
+
+fn pins_in(message: &str, env: &str) -> Vec<Pin> {
+    message
+        .lines()
+        .filter_map(|l| l.strip_prefix(PIN_TRAILER))
+        .filter_map(|rest| {
+            let parts: Vec<&str> = rest.split_whitespace().collect();
+            let [component, image, tag, digest] = parts.as_slice() else {
+                return None;
+            };
+            Some(Pin {
+                env: env.to_owned(),
+                component: (*component).to_owned(),
+                image: ImagePin {
+                    image: (*image).to_owned(),
+                    tag: (*tag).to_owned(),
+                    digest: (*digest != "-").then(|| (*digest).to_owned()),
+                },
+            })
+        })
+        .collect()
+}
+
+async fn bom_via_api(
+    ws: &Workspace,
+    pin: &Pin,
+    dry_run: bool,
+    env: &RunEnv,
+    gh: &crate::adapters::github::GitHub,
+) -> Result<Outcome, Stop> {
+    let base_branch = default_branch(gh, env).await?;
+    let branch = format!("release-action/bom/{}", pin.env);
+    let path = ws.bom_path(&pin.env);
+    let mut out = outcome(pin, ws);
+    for _ in 0..3 {
+        let base_sha = gh
+            .branch_sha(&base_branch)
+            .await
+            .map_err(api_failure)?
+            .ok_or_else(|| {
+                Stop::Failure(anyhow::anyhow!(
+                    "the base branch `{base_branch}` does not exist on GitHub"
+                ))
+            })?;
+        let state = branch_state(gh, &base_sha, &branch).await?;
+        // Build on the branch while the base has not moved, so earlier pins stay; once it has,
+        // replay every recorded pin on the new base head.
+        let on_head = state.head.is_some() && state.behind_by == 0;
+        let read_from = if on_head {
+            state.head.clone().unwrap_or_default()
+        } else {
+            base_sha.clone()
+        };
+        let (tree_sha, blobs) = gh.tree(&read_from).await.map_err(api_failure)?;
+        let blobs: BTreeMap<String, String> = blobs.into_iter().map(|(p, s, _)| (p, s)).collect();
+        let files = read_at(
+            gh,
+            &ws.repo,
+            &read_from,
+            &blobs,
+            std::slice::from_ref(&path),
+            |_| MAX_SMALL_FILE,
+        )
+        .await?;
+        let mut text = files.get(&path).cloned();
+        let mut message_pins = vec![pin_line(pin)];
+        if !on_head {
+            for earlier in state.ahead.iter().flat_map(|m| pins_in(m, &pin.env)) {
+                if earlier.component != pin.component {
+                    let base = text
+                        .clone()
+                        .unwrap_or_else(|| format!("environment: {}\nimages: {{}}\n", pin.env));
+                    text = Some(
+                        bom::pin_image(&base, &earlier.component, &earlier.image).map_err(|e| {
+                            Stop::Failure(anyhow::anyhow!(
+                                "cannot replay the pin of `{}`: {e}",
+                                earlier.component
+                            ))
+                        })?,
+                    );
+                    message_pins.push(pin_line(&earlier));
+                }
+            }
+        }
+        let changes = plan_pin(ws, pin, text.as_deref(), env)?;
+        if dry_run {
+            out.stdout = render_diffs(&changes);
+            out.log.push("dry run: nothing was written".into());
+            return Ok(out);
+        }
+        let mut created = false;
+        if !changes.is_empty() || (state.head.is_some() && !on_head) {
+            let mut all = changes.clone();
+            if all.is_empty() {
+                if let Some(t) = &text {
+                    all.push(FileChange {
+                        path: path.clone(),
+                        before: None,
+                        after: t.clone(),
+                        why: "replay pins".into(),
+                    });
+                }
+            }
+            let digest = blob_sha(format!("{base_sha}{}", message_pins.join("\n")).as_bytes());
+            let message = format!(
+                "Pin {} {} in {}\n\n{}\n{PLAN_TRAILER} {digest}\n",
+                pin.component,
+                pin.image.tag,
+                pin.env,
+                message_pins.join("\n")
+            );
+            let files: Vec<(String, String)> = all
+                .iter()
+                .map(|c| (c.path.clone(), c.after.clone()))
+                .collect();
+            let (parents, base_tree) = if on_head {
+                (vec![read_from.clone()], tree_sha.clone())
+            } else {
+                (
+                    std::iter::once(base_sha.clone())
+                        .chain(state.head.clone())
+                        .collect(),
+                    tree_sha.clone(),
+                )
+            };
+            match write_commit(
+                gh,
+                &branch,
+                state.head.as_deref(),
+                &parents,
+                &base_tree,
+                &files,
+                &message,
+            )
+            .await?
+            {
+                Written::Done => created = state.head.is_none(),
+                Written::Raced => continue,
+            }
+        } else if state.head.is_none() {
+            out.log.push(format!(
+                "`{path}` already pins `{}` {}: nothing to do",
+                pin.component, pin.image.tag
+            ));
+            return Ok(out);
+        }
+        let spec = PullSpec {
+            branch: branch.clone(),
+            base: base_branch.clone(),
+            title: format!("Update the {} bill of materials", pin.env),
+            body: format!(
+                "Pins images in `{path}`. Each producer's release adds its pin to this pull request; merging deploys them to `{}`.\n\nLatest pin: `{}` → `{}:{}`{}\n",
+                pin.env,
+                pin.component,
+                pin.image.image,
+                pin.image.tag,
+                pin.image.digest.as_deref().map(|d| format!(" (`{d}`)")).unwrap_or_default()
+            ),
+            draft: ws.config.is_protected(&pin.env),
+            labels: ws.config.labels.clone(),
+            reviewers: ws.config.reviewers.get(&pin.env).cloned().unwrap_or_default(),
+        };
+        let pr = open_or_update_pull(gh, &spec, created).await?;
+        let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
+        out.output("pr-number", number.to_string());
+        out.output(
+            "pr-url",
+            pr.get("html_url")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        return Ok(out);
+    }
+    Err(Stop::Failure(anyhow::anyhow!(
+        "branch `{branch}` kept moving; nothing was overwritten, re-run the job"
+    )))
+}
