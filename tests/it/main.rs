@@ -1,8 +1,10 @@
 //! End-to-end tests of the real binary, run the way GitHub runs a container action.
 mod action;
+mod bom;
 mod check;
 mod common;
 mod hostile;
 mod notes;
 mod promote;
+mod snapshot;
 mod validate_tag;
