@@ -73,6 +73,8 @@ pub struct PromotePlan {
     pub chart_path: String,
     /// The changelog path.
     pub changelog_path: String,
+    /// Warnings about the request (e.g. a bump that has no say).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Runs `promote`: through the API, or on the working tree with `--local` / `--dry-run`.
@@ -156,7 +158,36 @@ pub fn plan_promotion(
     if let Some(from) = &req.from {
         check_name(from).map_err(|e| Stop::Usage(format!("`--from`: {e}")))?;
     }
-    let choice = version_choice(req)?;
+    let mut choice = version_choice(req)?;
+    let mut warnings = Vec::new();
+    let source = req
+        .from
+        .clone()
+        .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
+    if let (Some(src), Some(bump)) = (&source, req.bump) {
+        // Past the first environment the version is the source's: a bump has no say.
+        if req.version.is_none() && ws.config.environments.contains(&req.to) {
+            choice = VersionChoice::Default;
+            warnings.push(
+                Diagnostic::warning(
+                    "promotion/bump-ignored",
+                    format!(
+                        "`--bump {}` is ignored: `{}` takes the version `{src}` runs",
+                        format!("{bump:?}").to_lowercase(),
+                        req.to
+                    ),
+                )
+                .with_help(format!(
+                    "bumps apply only to promotions into `{}`",
+                    ws.config
+                        .environments
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or("the first environment")
+                )),
+            );
+        }
+    }
     let component = ws
         .component(&req.chart)
         .filter(|c| c.chart_dir.is_some())
@@ -371,6 +402,7 @@ pub fn plan_promotion(
         draft,
         chart_path,
         changelog_path,
+        warnings,
     };
     plan.body = render_pr_body(&plan, &ws.config.environments);
     Ok(plan)
@@ -378,7 +410,10 @@ pub fn plan_promotion(
 
 /// Outputs and summary for a plan.
 pub fn outcome_for(plan: &PromotePlan) -> Outcome {
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        diagnostics: plan.warnings.clone(),
+        ..Outcome::default()
+    };
     let d = &plan.decision;
     out.output("component", &d.chart);
     out.output("version", d.version.to_string());

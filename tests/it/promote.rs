@@ -185,17 +185,25 @@ fn the_path_is_enforced() {
         "{}",
         ran.stderr
     );
+    // A bump past the first environment has no say: the source's version moves, with a warning.
     let ran = s.cli(&[
         "promote",
         "--chart",
         "frontend",
         "--to",
-        "prod",
+        "staging",
         "--bump",
         "patch",
         "--dry-run",
     ]);
-    ran.expect_code(2);
+    ran.expect_code(0);
+    assert!(
+        ran.stderr
+            .contains("warning: `--bump patch` is ignored: `staging` takes the version `dev` runs"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(ran.output("version"), "1.1.0");
 }
 
 #[test]

@@ -5,10 +5,28 @@ use crate::common::Sandbox;
 #[test]
 fn writes_the_bom_with_typed_experiment_parameters() {
     let s = Sandbox::demo();
-    let ran = s.cli(&["snapshot", "--id", "canary-5", "--env", "staging", "--param", "weight=5", "--param", "enabled=true", "--param", "mode=canary", "--param", "ratio=0.5", "--local"]);
+    let ran = s.cli(&[
+        "snapshot",
+        "--id",
+        "canary-5",
+        "--env",
+        "staging",
+        "--param",
+        "weight=5",
+        "--param",
+        "enabled=true",
+        "--param",
+        "mode=canary",
+        "--param",
+        "ratio=0.5",
+        "--local",
+    ]);
     ran.expect_code(0);
     let text = s.read("releases/history/snapshots/canary-5.yaml");
-    assert!(text.starts_with("# Snapshot `canary-5` of `staging`"), "{text}");
+    assert!(
+        text.starts_with("# Snapshot `canary-5` of `staging`"),
+        "{text}"
+    );
     let doc: serde_json::Value = {
         let v: yaml_serde::Value = yaml_serde::from_str(&text).expect("valid YAML for helm -f");
         serde_json::to_value(v).expect("json")
@@ -24,9 +42,12 @@ fn writes_the_bom_with_typed_experiment_parameters() {
 #[test]
 fn an_existing_id_is_never_overwritten() {
     let s = Sandbox::demo();
-    s.cli(&["snapshot", "--id", "exp-1", "--env", "dev", "--local"]).expect_code(0);
+    s.cli(&["snapshot", "--id", "exp-1", "--env", "dev", "--local"])
+        .expect_code(0);
     let first = s.read("releases/history/snapshots/exp-1.yaml");
-    let ran = s.cli(&["snapshot", "--id", "exp-1", "--env", "dev", "--param", "x=1", "--local"]);
+    let ran = s.cli(&[
+        "snapshot", "--id", "exp-1", "--env", "dev", "--param", "x=1", "--local",
+    ]);
     ran.expect_code(1);
     assert!(ran.stderr.contains("never overwritten"), "{}", ran.stderr);
     assert_eq!(s.read("releases/history/snapshots/exp-1.yaml"), first);
@@ -36,10 +57,24 @@ fn an_existing_id_is_never_overwritten() {
 fn bad_ids_and_parameters_are_usage_errors() {
     let s = Sandbox::demo();
     let before = s.snapshot();
-    s.cli(&["snapshot", "--id", "../x", "--env", "dev", "--local"]).expect_code(2);
-    s.cli(&["snapshot", "--id", "ok", "--env", "qa", "--local"]).expect_code(2);
-    s.cli(&["snapshot", "--id", "ok", "--env", "dev", "--param", "novalue", "--local"]).expect_code(2);
-    let ran = s.action(&[("command", "snapshot"), ("id", "from-inputs"), ("env", "dev"), ("param", "a=1\nb=two\n"), ("local", "true")], &[]);
+    s.cli(&["snapshot", "--id", "../x", "--env", "dev", "--local"])
+        .expect_code(2);
+    s.cli(&["snapshot", "--id", "ok", "--env", "qa", "--local"])
+        .expect_code(2);
+    s.cli(&[
+        "snapshot", "--id", "ok", "--env", "dev", "--param", "novalue", "--local",
+    ])
+    .expect_code(2);
+    let ran = s.action(
+        &[
+            ("command", "snapshot"),
+            ("id", "from-inputs"),
+            ("env", "dev"),
+            ("param", "a=1\nb=two\n"),
+            ("local", "true"),
+        ],
+        &[],
+    );
     ran.expect_code(0);
     let text = s.read("releases/history/snapshots/from-inputs.yaml");
     assert!(text.contains("a: 1") && text.contains("b: two"), "{text}");
