@@ -8,3 +8,4 @@ mod notes;
 mod promote;
 mod snapshot;
 mod validate_tag;
+mod workflows;

@@ -1,0 +1,342 @@
+//! Every use of release-action in `workflows-examples/` runs here with the inputs and the event
+//! payload that workflow gives it: `with:` values are resolved from a table of the workflow's
+//! expressions, `action.yml` defaults fill the rest as the runner does, and commands that write
+//! to GitHub run against the fake GitHub seeded with the demo repository.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use fake_github::time::OffsetDateTime;
+use fake_github::FakeGitHub;
+use serde_json::json;
+
+use crate::common::{Ran, Sandbox, DEMO};
+
+const OWNER: &str = "octo";
+const REPO: &str = "shop";
+const TOKEN: &str = "ghs_workflowtoken000000000000000000000";
+
+fn yaml(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let value: yaml_serde::Value = yaml_serde::from_str(&text).expect("yaml");
+    serde_json::to_value(value).expect("json")
+}
+
+/// The `with:` maps of every release-action step in a workflow, in order.
+fn release_action_steps(file: &str) -> Vec<BTreeMap<String, String>> {
+    let wf = yaml(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows-examples")
+            .join(file),
+    );
+    let mut steps = Vec::new();
+    for job in wf["jobs"].as_object().expect("jobs").values() {
+        for step in job["steps"].as_array().into_iter().flatten() {
+            let uses = step["uses"].as_str().unwrap_or_default();
+            if uses.starts_with("release-action/release-action@") {
+                let with = step["with"].as_object().cloned().unwrap_or_default();
+                steps.push(
+                    with.into_iter()
+                        .map(|(k, v)| {
+                            (
+                                k,
+                                v.as_str()
+                                    .map(str::to_owned)
+                                    .unwrap_or_else(|| v.to_string()),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+        }
+    }
+    steps
+}
+
+/// Resolves `${{ … }}` through `table`; an expression the table does not know fails the test,
+/// so a changed workflow cannot go untested.
+fn resolve(with: &BTreeMap<String, String>, table: &[(&str, &str)]) -> Vec<(String, String)> {
+    let action = yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
+    let mut inputs: BTreeMap<String, String> = BTreeMap::new();
+    for (name, spec) in action["inputs"].as_object().expect("inputs") {
+        if let Some(default) = spec["default"].as_str() {
+            inputs.insert(name.clone(), default.to_owned());
+        }
+    }
+    for (k, v) in with {
+        assert!(
+            action["inputs"].get(k).is_some(),
+            "`with: {k}` is not an input declared in action.yml"
+        );
+        inputs.insert(k.clone(), v.clone());
+    }
+    let table: BTreeMap<&str, &str> = table
+        .iter()
+        .copied()
+        .chain([("github.token", TOKEN)])
+        .collect();
+    inputs
+        .into_iter()
+        .map(|(k, v)| {
+            let resolved = match v
+                .trim()
+                .strip_prefix("${{")
+                .and_then(|x| x.strip_suffix("}}"))
+            {
+                Some(expr) => (*table
+                    .get(expr.trim())
+                    .unwrap_or_else(|| panic!("no value for `{}` (input `{k}`)", expr.trim())))
+                .to_owned(),
+                None => v,
+            };
+            (k, resolved)
+        })
+        .collect()
+}
+
+/// A fake GitHub holding the demo repository on `main`.
+fn fake_with_demo() -> FakeGitHub {
+    let fake = FakeGitHub::start();
+    fake.create_repo(OWNER, REPO, "main");
+    let mut files = Vec::new();
+    collect(Path::new(DEMO), Path::new(DEMO), &mut files);
+    let long_ago = OffsetDateTime::now_utc() - fake_github::time::Duration::days(30);
+    fake.commit_files(OWNER, REPO, "main", &files, "demo\n", Some(long_ago));
+    fake
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            collect(root, &p, out);
+        } else {
+            out.push((
+                p.strip_prefix(root)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(&p).expect("read"),
+            ));
+        }
+    }
+}
+
+fn run_step(
+    s: &Sandbox,
+    inputs: &[(String, String)],
+    event: serde_json::Value,
+    env: &[(&str, &str)],
+    fake: Option<&FakeGitHub>,
+) -> Ran {
+    let event_path = s.runner.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).expect("event");
+    let inputs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let url = fake
+        .map(FakeGitHub::url)
+        .unwrap_or_else(|| "http://127.0.0.1:9".into());
+    let mut vars = vec![
+        (
+            "GITHUB_EVENT_PATH",
+            event_path.to_str().expect("utf8").to_owned(),
+        ),
+        ("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}")),
+        ("GITHUB_API_URL", url),
+        (
+            "SOURCE_DATE_EPOCH",
+            OffsetDateTime::now_utc().unix_timestamp().to_string(),
+        ),
+    ];
+    vars.extend(env.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    s.action(&inputs, &vars)
+}
+
+fn push_event() -> serde_json::Value {
+    json!({ "repository": { "default_branch": "main", "full_name": format!("{OWNER}/{REPO}") } })
+}
+
+#[test]
+fn release_tag_validates_then_releases() {
+    let mut steps = release_action_steps("release-tag.yml");
+    assert_eq!(steps.len(), 2, "validate-tag and release");
+    // Jobs come back in name order; run them in the order `needs:` gives.
+    steps.sort_by_key(|with| with.get("command").map(|c| c != "validate-tag"));
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let head = fake.branch_sha(OWNER, REPO, "main").expect("main");
+    fake.create_annotated_tag(
+        OWNER,
+        REPO,
+        "v1.1.0-frontend",
+        &head,
+        "frontend v1.1.0\n",
+        None,
+    );
+    let env = [("GITHUB_REF", "refs/tags/v1.1.0-frontend")];
+    let validate = run_step(
+        &s,
+        &resolve(&steps[0], &[]),
+        push_event(),
+        &env,
+        Some(&fake),
+    );
+    validate.expect_code(0);
+    assert_eq!(validate.output("component"), "frontend");
+    let release = run_step(
+        &s,
+        &resolve(&steps[1], &[]),
+        push_event(),
+        &env,
+        Some(&fake),
+    );
+    release.expect_code(0);
+    let releases = fake.releases(OWNER, REPO);
+    assert_eq!(releases.len(), 1);
+    assert_eq!(releases[0].name.as_deref(), Some("frontend v1.1.0"));
+    assert!(!release.output("release-url").is_empty());
+    fake.assert_clean();
+}
+
+#[test]
+fn pr_check_gates_the_pull_request() {
+    let steps = release_action_steps("pr-check.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &[]),
+        json!({ "pull_request": { "number": 3 } }),
+        &[("GITHUB_EVENT_NAME", "pull_request")],
+        None,
+    );
+    ran.expect_code(0);
+    assert!(
+        ran.summary.contains("release-action check: passed"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[test]
+fn chart_promotion_opens_the_pull_request() {
+    let steps = release_action_steps("chart-promotion.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let table = [
+        ("steps.app-token.outputs.token || github.token", TOKEN),
+        ("inputs.chart", "frontend"),
+        ("inputs.target", "staging"),
+        ("inputs.source", ""),
+        ("inputs.version", ""),
+        ("inputs.version == '' && inputs.bump || ''", "auto"),
+        ("inputs.dry-run", "false"),
+    ];
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        json!({ "inputs": {}, "repository": { "default_branch": "main" } }),
+        &[],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    let pulls = fake.pulls(OWNER, REPO);
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(
+        ran.output("branch"),
+        "release-action/promote/frontend-staging"
+    );
+    let bom = fake
+        .file_at(
+            OWNER,
+            REPO,
+            "release-action/promote/frontend-staging",
+            "releases/staging.yaml",
+        )
+        .expect("bom");
+    assert!(String::from_utf8_lossy(&bom).contains("  frontend: 1.1.0\n"));
+    fake.assert_clean();
+}
+
+#[test]
+fn bom_propagation_pins_from_the_dispatch_payload() {
+    let steps = release_action_steps("bom-propagation.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    // On repository_dispatch the `inputs` context is empty: the payload carries the pin.
+    let table = [
+        ("steps.app-token.outputs.token || github.token", TOKEN),
+        ("inputs.env", ""),
+        ("inputs.component", ""),
+        ("inputs.image", ""),
+        ("inputs.tag", ""),
+        ("inputs.digest", ""),
+    ];
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let event = json!({
+        "action": "release-action-bom",
+        "client_payload": { "env": "dev", "component": "app", "image": "ghcr.io/example/shop-app", "tag": "v2.5.0", "digest": digest },
+        "repository": { "default_branch": "main" }
+    });
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        event,
+        &[("GITHUB_EVENT_NAME", "repository_dispatch")],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    let bom = fake
+        .file_at(OWNER, REPO, "release-action/bom/dev", "releases/dev.yaml")
+        .expect("bom");
+    assert!(
+        String::from_utf8_lossy(&bom).contains("tag: v2.5.0"),
+        "{}",
+        String::from_utf8_lossy(&bom)
+    );
+    assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
+    fake.assert_clean();
+}
+
+#[test]
+fn snapshot_opens_a_pull_request_with_the_file() {
+    let steps = release_action_steps("snapshot.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let table = [
+        ("steps.app-token.outputs.token || github.token", TOKEN),
+        ("inputs.id", "canary-weights-1"),
+        ("inputs.env", "staging"),
+        ("steps.params.outputs.lines", "weight=5\nenabled=true\n"),
+        ("inputs.dry-run", "false"),
+    ];
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        json!({ "inputs": {}, "repository": { "default_branch": "main" } }),
+        &[],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    let file = fake
+        .file_at(
+            OWNER,
+            REPO,
+            "release-action/snapshot/canary-weights-1",
+            "releases/history/snapshots/canary-weights-1.yaml",
+        )
+        .expect("snapshot");
+    let text = String::from_utf8_lossy(&file);
+    assert!(
+        text.contains("weight: 5") && text.contains("enabled: true"),
+        "{text}"
+    );
+    assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
+    fake.assert_clean();
+}
