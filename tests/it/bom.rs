@@ -201,3 +201,124 @@ fn dry_run_shows_the_diff_and_writes_nothing() {
     );
     assert_eq!(s.snapshot(), before);
 }
+
+mod through_github {
+    use super::DIGEST;
+    use crate::common::Sandbox;
+    use crate::workflows::{fake_with_demo, run_step, OWNER, REPO, TOKEN};
+    use serde_json::json;
+
+    fn pin(
+        s: &Sandbox,
+        fake: &fake_github::FakeGitHub,
+        component: &str,
+        tag: &str,
+    ) -> crate::common::Ran {
+        let inputs: Vec<(String, String)> = [
+            ("command", "bom"),
+            ("github-token", TOKEN),
+            ("env", "dev"),
+            ("component", component),
+            ("image", &format!("ghcr.io/example/{component}")),
+            ("tag", tag),
+            ("digest", DIGEST),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        run_step(
+            s,
+            &inputs,
+            json!({ "repository": { "default_branch": "main" } }),
+            &[],
+            Some(fake),
+        )
+    }
+
+    fn branch_bom(fake: &fake_github::FakeGitHub) -> String {
+        String::from_utf8(
+            fake.file_at(OWNER, REPO, "release-action/bom/dev", "releases/dev.yaml")
+                .expect("bom"),
+        )
+        .expect("utf8")
+    }
+
+    #[test]
+    fn two_producers_in_a_row_gather_in_one_pull_request() {
+        let s = Sandbox::demo();
+        let fake = fake_with_demo();
+        let main_bom = fake
+            .file_at(OWNER, REPO, "main", "releases/dev.yaml")
+            .expect("bom");
+        let first = pin(&s, &fake, "app", "v2.5.0");
+        first.expect_code(0);
+        let second = pin(&s, &fake, "worker", "v1.0.0");
+        second.expect_code(0);
+        assert_eq!(
+            first.output("pr-number"),
+            second.output("pr-number"),
+            "the same pull request"
+        );
+        assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
+        let bom = branch_bom(&fake);
+        assert!(bom.contains("ghcr.io/example/app, tag: v2.5.0"), "{bom}");
+        assert!(bom.contains("ghcr.io/example/worker"), "{bom}");
+        // The archive is the base's file, byte for byte.
+        let files = fake.files_at(OWNER, REPO, "release-action/bom/dev");
+        let archives: Vec<_> = files
+            .iter()
+            .filter(|(p, _)| p.starts_with("releases/history/dev/"))
+            .collect();
+        assert!(!archives.is_empty());
+        assert_eq!(archives[0].1, &main_bom);
+        // The same pin again: nothing to write.
+        fake.reset_log();
+        pin(&s, &fake, "worker", "v1.0.0").expect_code(0);
+        assert_eq!(fake.write_count(), 0, "{:#?}", fake.requests());
+        fake.assert_clean();
+    }
+
+    #[test]
+    fn a_moved_base_replays_every_pin_on_the_new_head() {
+        let s = Sandbox::demo();
+        let fake = fake_with_demo();
+        pin(&s, &fake, "app", "v2.5.0").expect_code(0);
+        // Someone merges a promotion into dev meanwhile.
+        let main_bom = String::from_utf8(
+            fake.file_at(OWNER, REPO, "main", "releases/dev.yaml")
+                .expect("bom"),
+        )
+        .expect("utf8");
+        let promoted = main_bom.replace("frontend: 1.1.0", "frontend: 1.2.0");
+        fake.commit_files(
+            OWNER,
+            REPO,
+            "main",
+            &[("releases/dev.yaml", promoted.as_bytes())],
+            "promote frontend\n",
+            None,
+        );
+        pin(&s, &fake, "worker", "v1.0.0").expect_code(0);
+        let bom = branch_bom(&fake);
+        assert!(
+            bom.contains("frontend: 1.2.0"),
+            "the base's change is kept: {bom}"
+        );
+        assert!(
+            bom.contains("ghcr.io/example/app, tag: v2.5.0"),
+            "the first pin is kept: {bom}"
+        );
+        assert!(bom.contains("ghcr.io/example/worker"), "{bom}");
+        assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
+        fake.assert_clean();
+    }
+
+    #[test]
+    fn floating_tags_never_reach_github() {
+        let s = Sandbox::demo();
+        let fake = fake_with_demo();
+        fake.reset_log();
+        pin(&s, &fake, "app", "latest").expect_code(2);
+        assert_eq!(fake.request_count(), 0);
+    }
+}

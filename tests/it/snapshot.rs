@@ -82,3 +82,56 @@ fn bad_ids_and_parameters_are_usage_errors() {
     std::fs::remove_dir(s.path("releases/history/snapshots")).expect("rmdir");
     assert_eq!(s.snapshot(), before);
 }
+
+mod through_github {
+    use crate::common::Sandbox;
+    use crate::workflows::{fake_with_demo, run_step, OWNER, REPO, TOKEN};
+    use serde_json::json;
+
+    fn snapshot(s: &Sandbox, fake: &fake_github::FakeGitHub, id: &str) -> crate::common::Ran {
+        let inputs: Vec<(String, String)> = [
+            ("command", "snapshot"),
+            ("github-token", TOKEN),
+            ("id", id),
+            ("env", "prod"),
+            ("param", "weight=10"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        run_step(
+            s,
+            &inputs,
+            json!({ "repository": { "default_branch": "main" } }),
+            &[],
+            Some(fake),
+        )
+    }
+
+    #[test]
+    fn a_rerun_writes_nothing_and_an_existing_id_is_refused() {
+        let s = Sandbox::demo();
+        let fake = fake_with_demo();
+        snapshot(&s, &fake, "exp-7").expect_code(0);
+        fake.reset_log();
+        snapshot(&s, &fake, "exp-7").expect_code(0);
+        assert_eq!(fake.write_count(), 0, "{:#?}", fake.requests());
+        assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
+        // Once merged, the id is taken for good.
+        fake.commit_files(
+            OWNER,
+            REPO,
+            "main",
+            &[(
+                "releases/history/snapshots/exp-8.yaml",
+                b"taken: true\n".as_slice(),
+            )],
+            "merged\n",
+            None,
+        );
+        let ran = snapshot(&s, &fake, "exp-8");
+        ran.expect_code(1);
+        assert!(ran.stdout.contains("never overwritten"), "{}", ran.stdout);
+        fake.assert_clean();
+    }
+}

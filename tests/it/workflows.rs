@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::common::{Ran, Sandbox, DEMO};
 
-const OWNER: &str = "octo";
-const REPO: &str = "shop";
-const TOKEN: &str = "ghs_workflowtoken000000000000000000000";
+pub(crate) const OWNER: &str = "octo";
+pub(crate) const REPO: &str = "shop";
+pub(crate) const TOKEN: &str = "ghs_workflowtoken000000000000000000000";
 
 fn yaml(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -95,7 +95,7 @@ fn resolve(with: &BTreeMap<String, String>, table: &[(&str, &str)]) -> Vec<(Stri
 }
 
 /// A fake GitHub holding the demo repository on `main`.
-fn fake_with_demo() -> FakeGitHub {
+pub(crate) fn fake_with_demo() -> FakeGitHub {
     let fake = FakeGitHub::start();
     fake.create_repo(OWNER, REPO, "main");
     let mut files = Vec::new();
@@ -122,7 +122,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
-fn run_step(
+pub(crate) fn run_step(
     s: &Sandbox,
     inputs: &[(String, String)],
     event: serde_json::Value,
