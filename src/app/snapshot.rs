@@ -99,23 +99,35 @@ pub fn render_snapshot(
         )
         .in_file(bom_path)]));
     };
-    let mut experiment = match map.get("experiment") {
-        Some(yaml_serde::Value::Mapping(m)) => m.clone(),
+    let mut experiment = match map.remove("experiment") {
+        Some(yaml_serde::Value::Mapping(m)) => m,
         _ => yaml_serde::Mapping::new(),
     };
     for (k, v) in params {
         experiment.insert(yaml_serde::Value::String(k.clone()), v.clone());
     }
     map.insert(
-        yaml_serde::Value::String("experiment".into()),
-        yaml_serde::Value::Mapping(experiment),
-    );
-    map.insert(
         yaml_serde::Value::String("snapshot".into()),
         yaml_serde::Value::String(id.to_owned()),
     );
-    let body = yaml_serde::to_string(&doc)
+    let mut body = yaml_serde::to_string(&doc)
         .map_err(|e| Stop::Failure(anyhow::anyhow!("cannot write the snapshot: {e}")))?;
+    // NOTE: Helm reads values as YAML 1.1, where `on`, `off`, `yes` and `no` are booleans. The
+    // experiment is written in JSON flow style, which both YAML versions read the same way, so a
+    // parameter keeps the type it was given.
+    body.push_str("experiment:");
+    if experiment.is_empty() {
+        body.push_str(" {}\n");
+    } else {
+        body.push('\n');
+        for (k, v) in &experiment {
+            let key =
+                serde_json::to_string(&k).map_err(|e| Stop::Failure(anyhow::anyhow!("{e}")))?;
+            let value =
+                serde_json::to_string(&v).map_err(|e| Stop::Failure(anyhow::anyhow!("{e}")))?;
+            body.push_str(&format!("  {key}: {value}\n"));
+        }
+    }
     Ok(format!(
         "# Snapshot `{id}` of `{env_name}` taken {date} from `{bom_path}`.\n# Deploy with: helm upgrade --install … -f releases/history/snapshots/{id}.yaml\n{body}"
     ))
@@ -271,7 +283,7 @@ async fn snapshot_via_api(
                 gh,
                 &branch,
                 None,
-                &[base_sha.clone()],
+                std::slice::from_ref(&base_sha),
                 &tree_sha,
                 &[(path.to_owned(), content)],
                 &message,
@@ -323,7 +335,7 @@ mod tests {
             ("ratio=0.25", "0.25"),
             ("enabled=true", "true"),
             ("mode=canary", "canary"),
-            ("flag=off", "'off'"),
+            ("flag=off", "off"),
             ("version=1.2.3", "1.2.3"),
         ];
         for (input, yaml) in cases {

@@ -23,7 +23,7 @@ use yaml_serde::{Mapping, Value};
 
 use crate::domain::chart::{is_valid_name, parse_strict_semver};
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::values::{is_floating_tag, is_valid_digest};
+use crate::domain::values::{is_floating_tag, is_valid_digest, is_valid_repository, is_valid_tag};
 use crate::domain::yaml::{
     self, line_end, line_ending, line_start, render_scalar, EditError, Locator, PathSeg,
     ScalarStyle,
@@ -514,11 +514,7 @@ fn keys_in_source_order(
 }
 
 /// End of the last value (or key) among the entries of a mapping, in bytes.
-fn entries_end(
-    locator: &Locator,
-    map_path: &[PathSeg<'_>],
-    keys: &[KeySpan],
-) -> usize {
+fn entries_end(locator: &Locator, map_path: &[PathSeg<'_>], keys: &[KeySpan]) -> usize {
     keys.iter()
         .map(|(k, key_span)| {
             let mut p = map_path.to_vec();
@@ -855,19 +851,17 @@ fn check_pin(component: &str, pin: &ImagePin, path: &[PathSeg<'_>]) -> Result<()
             "`{component}` is not a valid component name"
         )));
     }
-    if pin.image.trim().is_empty()
-        || pin
-            .image
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
+    if !is_valid_repository(&pin.image) {
         return Err(invalid(format!(
             "`{}` is not an image repository",
             pin.image
         )));
     }
-    if is_floating_tag(&pin.tag) || pin.tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if is_floating_tag(&pin.tag) {
         return Err(invalid(format!("`{}` is a floating or empty tag", pin.tag)));
+    }
+    if !is_valid_tag(&pin.tag) {
+        return Err(invalid(format!("`{}` is not a valid image tag", pin.tag)));
     }
     if let Some(d) = &pin.digest {
         if !is_valid_digest(d) {
@@ -1368,6 +1362,11 @@ mod tests {
                 "images:\n  app:\n    image: ghcr.io/org/app\n    tag: v2\n".into(),
             ),
             (
+                "images: {app: {image: ghcr.io/org/app, tag: v1}}\n".into(),
+                pin("v2", Some(&d)),
+                format!("images: {{app: {{image: ghcr.io/org/app, tag: v2, digest: \"{d}\"}}}}\n"),
+            ),
+            (
                 "images:\n  app: { image: ghcr.io/org/app, tag: v1, pullPolicy: Always }\n".into(),
                 pin("1.10", None),
                 "images:\n  app: { image: ghcr.io/org/app, tag: \"1.10\", pullPolicy: Always }\n".into(),
@@ -1425,6 +1424,16 @@ mod tests {
                     digest: None,
                 },
             ),
+            (
+                "images: {}\n",
+                ImagePin {
+                    image: "ghcr.io/org/app:v1".into(),
+                    tag: "v1".into(),
+                    digest: None,
+                },
+            ),
+            ("images: {}\n", pin("v1 # x", None)),
+            ("images: {}\n", pin("-v1", None)),
             ("images:\n  app: ghcr.io/org/app:v1\n", pin("v2", None)),
             ("images: [a]\n", pin("v2", None)),
         ];

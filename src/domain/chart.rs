@@ -6,7 +6,7 @@
 //! characters of the top-level `version` scalar (see [`set_chart_version`]).
 
 use semver::Version;
-use yaml_serde::Value;
+use yaml_serde::{Mapping, Value};
 
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::yaml::{self, EditError, Locator, PathSeg};
@@ -117,6 +117,14 @@ fn scalar_string(value: &Value, lines: &Lines<'_>, key: &str) -> Option<String> 
 /// assert_eq!((chart.name.as_str(), chart.version.as_str(), chart.version_line), ("web", "1.2.3", 3));
 /// ```
 pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
+    read_chart(text, path).map(|(chart, _, _)| chart)
+}
+
+/// [`parse_chart`], also handing back the parsed mapping and the line index for validation.
+fn read_chart<'t>(
+    text: &'t str,
+    path: &str,
+) -> Result<(Chart, Mapping, Lines<'t>), Vec<Diagnostic>> {
     let value = yaml::parse_yaml(text).map_err(|e| {
         vec![diag(
             "chart/invalid-yaml",
@@ -241,7 +249,7 @@ pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
             .collect(),
         _ => Vec::new(),
     };
-    Ok(Chart {
+    let chart = Chart {
         api_version: text_of("apiVersion"),
         name,
         name_line: lines.key("name"),
@@ -256,7 +264,8 @@ pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
         kube_version: text_of("kubeVersion"),
         deprecated: matches!(map.get("deprecated"), Some(Value::Bool(true))),
         dependencies,
-    })
+    };
+    Ok((chart, map, lines))
 }
 
 /// Checks a version string against SemVer 2.0.0 strictly: no leading `v`, no leading zeros,
@@ -289,15 +298,11 @@ pub fn is_valid_name(name: &str) -> bool {
 /// strict SemVer 2; `type` `application` or `library`; a warning for an unquoted numeric
 /// `appVersion` (`1.10` reads as `1.1`). Every finding carries `path` and a line.
 pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic> {
-    let chart = match parse_chart(text, path) {
-        Ok(chart) => chart,
+    let (chart, map, lines) = match read_chart(text, path) {
+        Ok(read) => read,
         Err(problems) => return problems,
     };
     let mut out = Vec::new();
-    let lines = Lines {
-        text,
-        locator: Locator::new(text).ok(),
-    };
     match chart.api_version.as_deref() {
         None => out.push(
             diag(
@@ -373,19 +378,17 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
             );
         }
     }
-    if let Ok(Value::Mapping(map)) = yaml::parse_yaml(text) {
-        if let Some(Value::Number(n)) = map.get("appVersion") {
-            let raw = chart.app_version.clone().unwrap_or_else(|| n.to_string());
-            out.push(
-                Diagnostic::warning(
-                    "chart/unquoted-app-version",
-                    format!("`appVersion` `{raw}` is read as a number, not as text"),
-                )
-                .in_file(path)
-                .at_line(chart.app_version_line.unwrap_or(1))
-                .with_help(format!("quote it: `appVersion: \"{raw}\"`")),
-            );
-        }
+    if let Some(Value::Number(n)) = map.get("appVersion") {
+        let raw = chart.app_version.clone().unwrap_or_else(|| n.to_string());
+        out.push(
+            Diagnostic::warning(
+                "chart/unquoted-app-version",
+                format!("`appVersion` `{raw}` is read as a number, not as text"),
+            )
+            .in_file(path)
+            .at_line(chart.app_version_line.unwrap_or(1))
+            .with_help(format!("quote it: `appVersion: \"{raw}\"`")),
+        );
     }
     out
 }
@@ -458,6 +461,11 @@ mod tests {
             ("- a\n", "chart/not-a-mapping", 1),
             ("name: a\nversion: [1\n", "chart/invalid-yaml", 3),
             ("name: a\n\tversion: 1.0.0\n", "chart/invalid-yaml", 2),
+            (
+                "name: a\ndeprecated: true\nversion: 1.0.0\ndeprecated: true\n",
+                "chart/invalid-yaml",
+                4,
+            ),
             ("name: a\n", "chart/missing-version", 1),
             ("name: a\nversion:\n", "chart/missing-version", 2),
             ("version: 1.0.0\n", "chart/missing-name", 1),
@@ -599,6 +607,12 @@ mod tests {
             ("annotations:\n  version: 1.0.0\nversion: 2.0.0\n", "annotations:\n  version: 1.0.0\nversion: 9.8.7\n"),
             ("description: \"a\ttab\"\nversion: 1.0.0\n", "description: \"a\ttab\"\nversion: 9.8.7\n"),
             ("version:\n  1.0.0\n", "version:\n  9.8.7\n"),
+            (
+                "\u{feff}apiVersion: v2\r\nname: a # n\r\nversion: \"1.0.0\" # v\r\n",
+                "\u{feff}apiVersion: v2\r\nname: a # n\r\nversion: \"9.8.7\" # v\r\n",
+            ),
+            ("{name: a, version: 1.0.0}\n", "{name: a, version: 9.8.7}\n"),
+            ("base: &b {x: 1}\nother: *b\nversion: 1.0.0\n", "base: &b {x: 1}\nother: *b\nversion: 9.8.7\n"),
         ];
         for (text, want) in cases {
             assert_eq!(bump(text).as_deref(), Ok(*want), "{text:?}");

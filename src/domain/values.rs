@@ -46,6 +46,43 @@ pub fn is_valid_digest(digest: &str) -> bool {
     })
 }
 
+/// Whether `tag` is a valid OCI tag: up to 128 characters of `[A-Za-z0-9_.-]`, not starting
+/// with `.` or `-`.
+///
+/// ```
+/// use release_action::domain::values::is_valid_tag;
+/// assert!(is_valid_tag("v1.2.3") && is_valid_tag("1.25.3-alpine") && !is_valid_tag("a b") && !is_valid_tag(".x"));
+/// ```
+pub fn is_valid_tag(tag: &str) -> bool {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    tag.len() <= 128
+        && tag
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && tag.bytes().all(ok)
+}
+
+/// Whether `image` is a plausible image repository (`[registry[:port]/]path`): up to 255
+/// characters of `[A-Za-z0-9._/:-]`, starting and ending with a letter or digit, with no empty
+/// path component. Tags and digests are not part of it.
+///
+/// ```
+/// use release_action::domain::values::is_valid_repository;
+/// assert!(is_valid_repository("ghcr.io/org/app") && is_valid_repository("localhost:5000/app"));
+/// assert!(!is_valid_repository("app:1.0@sha256:x") && !is_valid_repository("a//b") && !is_valid_repository(""));
+/// ```
+pub fn is_valid_repository(image: &str) -> bool {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':');
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    image.len() <= 255
+        && image.bytes().all(ok)
+        && edge(image.bytes().next())
+        && edge(image.bytes().last())
+        && !image.contains("//")
+        && split_image_ref(image).1.is_none()
+}
+
 /// Splits an image reference `name[:tag][@digest]` into its parts.
 ///
 /// ```
@@ -364,15 +401,20 @@ pub fn validate_values(text: &str, path: &str, app_version: Option<&str>) -> Vec
             None if digest_ok => {}
             // Helm convention: an empty tag key defaults to `appVersion` in chart templates.
             None if has_app_version && image.tag_is_separate => {}
+            // NOTE: a bare `repo` string may get its tag from the template (a global `tag:`,
+            // `.Chart.AppVersion`); values alone cannot tell, so this is only a warning.
+            None if !image.tag_is_separate => out.push(
+                Diagnostic::warning("values/untagged-image", format!("image `{name}` has no tag in the values"))
+                    .in_file(path)
+                    .at_line(at(&image.path))
+                    .with_help(format!("write `{name}:<released tag>`, unless the chart template adds the tag"))
+                    .with_help("without a tag the container runtime pulls `latest`"),
+            ),
             None => out.push(
                 Diagnostic::error("values/missing-tag", format!("image `{name}` has no tag"))
                     .in_file(path)
                     .at_line(at(image.tag_path.as_deref().unwrap_or(&image.path)))
-                    .with_help(if has_app_version && !image.tag_is_separate {
-                        "set a released tag: a bare image reference does not default to `appVersion`"
-                    } else {
-                        "set a released tag, or set `appVersion` in `Chart.yaml` for the chart to default to"
-                    }),
+                    .with_help("set a released tag, or set `appVersion` in `Chart.yaml` for the chart to default to"),
             ),
         }
     }
@@ -503,7 +545,7 @@ mod tests {
             (
                 "image: busybox\n".into(),
                 Some("1.0.0"),
-                vec![("values/missing-tag", 1)],
+                vec![("values/untagged-image", 1)],
             ),
             ("image: busybox:1.36\n".into(), None, vec![]),
             (format!("image: busybox@{digest}\n"), None, vec![]),

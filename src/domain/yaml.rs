@@ -26,8 +26,14 @@ use yamlpath::{Component, Document, Route};
 
 pub use crate::domain::diagnostic::line_of;
 
-/// The largest YAML document the parser accepts, in bytes.
-pub const MAX_YAML_BYTES: usize = 4 * 1024 * 1024;
+/// The largest YAML document the parser accepts, in bytes (the largest `values.yaml` of the
+/// corpus is about 200 KiB).
+pub const MAX_YAML_BYTES: usize = 2 * 1024 * 1024;
+
+/// Deepest `[`/`{` nesting looked at before the document is refused. The deserializer refuses
+/// anything deeper than 128 levels anyway; this guard only makes the refusal fast, because
+/// libyaml spends several microseconds per open flow level.
+const MAX_FLOW_DEPTH: usize = 512;
 
 /// Nodes that alias expansion may add on top of two per source byte before the document is
 /// refused as an alias bomb.
@@ -171,10 +177,11 @@ pub fn render_path(path: &[PathSeg<'_>]) -> String {
 
 /// Parses one YAML document into a value, refusing alias bombs and oversized input.
 ///
-/// An empty document (or one holding only comments) is `Value::Null`. Several documents, a
-/// syntax error, duplicate keys, nesting deeper than 128 levels, more than [`MAX_YAML_BYTES`]
-/// bytes, and alias expansion beyond a small budget are refused with the 1-based line of the
-/// problem where the parser knows it.
+/// An empty document (or one holding only comments) is `Value::Null`; a leading byte-order mark
+/// is ignored. Several documents, a syntax error, duplicate keys (reported at the second one),
+/// nesting deeper than 128 levels, more than [`MAX_YAML_BYTES`] bytes, and alias expansion
+/// beyond a budget (10 000 nodes plus two per source byte) are refused with the 1-based line of
+/// the problem where it is known (line 1 otherwise).
 ///
 /// ```
 /// use release_action::domain::yaml::parse_yaml;
@@ -197,6 +204,12 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
             ),
         });
     }
+    if let Some(offset) = flow_too_deep(text) {
+        return Err(YamlError {
+            line: line_of(text, offset),
+            message: format!("flow collections are nested more than {MAX_FLOW_DEPTH} levels deep"),
+        });
+    }
     // NOTE: yaml_serde caps alias jumps at 100 per event, which still lets a large document
     // expand quadratically. Count the expanded nodes first, with a budget, without building
     // anything. Aliases need a `*`, so documents without one skip this pass.
@@ -209,20 +222,118 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
         };
         let de = yaml_serde::Deserializer::from_str(text);
         if let Err(e) = seed.deserialize(de) {
-            return Err(yaml_error(&e));
+            return Err(yaml_error(&e, text));
         }
     }
-    yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e))
+    yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e, text))
 }
 
-fn yaml_error(e: &yaml_serde::Error) -> YamlError {
-    let line = e.location().map_or(1, |l| l.line().max(1));
+/// Offset where `[`/`{` nesting first exceeds [`MAX_FLOW_DEPTH`], skipping quoted scalars and
+/// comments. Lexical and conservative: a quote only opens a scalar where one can start.
+fn flow_too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut prev = b'\n'; // last byte that was not a blank
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\'' | b'"' if matches!(prev, b'\n' | b'[' | b'{' | b',' | b':' | b'-' | b'?') => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'\\' && b == b'"' {
+                        i += 1;
+                    } else if c == b {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' if i == 0 || matches!(bytes.get(i - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) => {
+                while !matches!(bytes.get(i), None | Some(b'\n')) {
+                    i += 1;
+                }
+                prev = b'\n';
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !matches!(b, b' ' | b'\t' | b'\r') {
+            prev = b;
+        }
+        i += 1;
+    }
+    None
+}
+
+fn yaml_error(e: &yaml_serde::Error, text: &str) -> YamlError {
+    let location = e.location();
+    let mut line = location.as_ref().map_or(1, |l| l.line().max(1));
     let mut message = e.to_string();
     // The parser appends its own position; ours is in `line`.
     if let Some(idx) = message.find(" at line ") {
         message.truncate(idx);
     }
+    if message.contains("refusing a possible alias bomb") {
+        // Drop the path prefix (`b[9][10011]: `) the deserializer adds: it names an expansion,
+        // not a place in the file.
+        if let Some(idx) = message.find("anchors and aliases") {
+            message.drain(..idx);
+        }
+    }
+    // NOTE: for a duplicate key the parser points at the start of the mapping; point at the
+    // second occurrence instead when it can be found among the mapping's own lines.
+    if let (Some(key), Some(loc)) = (duplicate_key(&message), location) {
+        if let Some(second) = second_key_line(text, key, loc.line(), loc.column().saturating_sub(1))
+        {
+            line = second;
+        }
+    }
     YamlError { line, message }
+}
+
+fn duplicate_key(message: &str) -> Option<&str> {
+    const MARK: &str = "duplicate entry with key \"";
+    let at = message.find(MARK)?;
+    message.get(at + MARK.len()..)?.strip_suffix('"')
+}
+
+/// 1-based line of the second `key:` written at `indent` columns in the block mapping that
+/// starts on line `from`.
+fn second_key_line(text: &str, key: &str, from: usize, indent: usize) -> Option<usize> {
+    let mut seen = 0;
+    for (i, raw) in text.split('\n').enumerate().skip(from.saturating_sub(1)) {
+        let line = raw.trim_start_matches('\u{feff}');
+        let content = line.trim_start_matches(' ');
+        let col = line.len() - content.len();
+        if content.trim().is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if col < indent && i + 1 > from {
+            return None;
+        }
+        if col != indent {
+            continue;
+        }
+        let content = content.strip_prefix("- ").unwrap_or(content);
+        let rest = content
+            .strip_prefix(key)
+            .or_else(|| content.strip_prefix(&format!("\"{key}\"")))
+            .or_else(|| content.strip_prefix(&format!("'{key}'")));
+        if rest.is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':')) {
+            seen += 1;
+            if seen == 2 {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
 }
 
 /// Counts nodes as aliases are expanded and stops once a budget is spent.
@@ -652,6 +763,21 @@ pub fn verify_edit(edited: &str, expected: &Value, path: &[PathSeg<'_>]) -> Resu
     }
 }
 
+/// Locates the single-line scalar value at `path` in `text` (see [`Locator::scalar_span`]).
+///
+/// ```
+/// use release_action::domain::yaml::{key_path, scalar_span, ScalarStyle};
+/// let text = "charts:\n  frontend: '1.2.3' # pinned\n";
+/// let span = scalar_span(text, &key_path("charts.frontend")).unwrap();
+/// assert_eq!((&text[span.content()], span.style, span.line), ("1.2.3", ScalarStyle::SingleQuoted, 2));
+/// ```
+pub fn scalar_span(text: &str, path: &[PathSeg<'_>]) -> Result<ScalarSpan, EditError> {
+    parse_yaml(text)?;
+    Locator::new(text)
+        .map_err(|e| with_path(e, path))?
+        .scalar_span(path)
+}
+
 /// Replaces the single-line scalar value at `path` with the string `new`, changing only the
 /// characters inside the scalar: quoting style, comments, line endings, byte-order mark,
 /// indentation and key order are kept. A plain scalar whose new value would read back as
@@ -833,6 +959,8 @@ mod tests {
             ("a: 1\nb: [\n", 3),
             ("a: 1\n\tb: 2\n", 2),
             ("a: 1\nb: 2\nc: 'x\n", 4),
+            ("a: 1\nb: 2\na: 3\n", 3),
+            ("x: 1\nm:\n  a: 1\n  b:\n    a: 2\n  a: 3\n", 6),
         ];
         for (text, line) in cases {
             assert_eq!(parse_yaml(text).map_err(|e| e.line), Err(*line), "{text:?}");
@@ -894,6 +1022,20 @@ mod tests {
     #[test]
     fn parse_yaml_refuses_deep_nesting_and_oversized_input() {
         assert!(parse_yaml(&format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))).is_err());
+        let started = Instant::now();
+        assert!(parse_yaml(&"[".repeat(MAX_YAML_BYTES)).is_err());
+        assert!(parse_yaml(&"{a: ".repeat(MAX_YAML_BYTES / 4)).is_err());
+        assert!(parse_yaml(&format!("a: &a {}*a\n", "[".repeat(1000))).is_err());
+        assert!(parse_yaml(&"- ".repeat(100_000)).is_err());
+        assert!(started.elapsed() < Duration::from_secs(20));
+        // Brackets inside quotes and comments are not nesting.
+        let quoted = format!(
+            "a: '{}'\nb: \"{}\" # {}\n",
+            "[".repeat(600),
+            "{".repeat(600),
+            "[".repeat(600)
+        );
+        assert!(parse_yaml(&quoted).is_ok());
         assert!(parse_yaml(&"a".repeat(MAX_YAML_BYTES + 1)).is_err());
     }
 

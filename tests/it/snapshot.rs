@@ -77,7 +77,10 @@ fn bad_ids_and_parameters_are_usage_errors() {
     );
     ran.expect_code(0);
     let text = s.read("releases/history/snapshots/from-inputs.yaml");
-    assert!(text.contains("a: 1") && text.contains("b: two"), "{text}");
+    assert!(
+        text.contains("  \"a\": 1\n") && text.contains("  \"b\": \"two\"\n"),
+        "{text}"
+    );
     std::fs::remove_file(s.path("releases/history/snapshots/from-inputs.yaml")).expect("rm");
     std::fs::remove_dir(s.path("releases/history/snapshots")).expect("rmdir");
     assert_eq!(s.snapshot(), before);

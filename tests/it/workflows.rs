@@ -334,7 +334,7 @@ fn snapshot_opens_a_pull_request_with_the_file() {
         .expect("snapshot");
     let text = String::from_utf8_lossy(&file);
     assert!(
-        text.contains("weight: 5") && text.contains("enabled: true"),
+        text.contains("  \"weight\": 5\n") && text.contains("  \"enabled\": true\n"),
         "{text}"
     );
     assert_eq!(fake.pulls(OWNER, REPO).len(), 1);

@@ -83,15 +83,21 @@ impl CutError {
 ///
 /// ```
 /// use release_action::domain::changelog::cut_release;
-/// let text = "## [Unreleased]\n\n### Added\n- New\n\n## [1.0.0] - 2024-01-01\n\n- First\n\n\
-///             [Unreleased]: https://github.com/o/r/compare/v1.0.0...HEAD\n\
-///             [1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n";
+/// let text = concat!(
+///     "## [Unreleased]\n\n### Added\n- New\n\n",
+///     "## [1.0.0] - 2024-01-01\n\n- First\n\n",
+///     "[Unreleased]: https://github.com/o/r/compare/v1.0.0...HEAD\n",
+///     "[1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n",
+/// );
 /// let out = cut_release(text, &semver::Version::new(1, 1, 0), "2024-02-01").unwrap();
-/// assert_eq!(out, "## [Unreleased]\n\n## [1.1.0] - 2024-02-01\n\n### Added\n- New\n\n\
-///                  ## [1.0.0] - 2024-01-01\n\n- First\n\n\
-///                  [Unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n\
-///                  [1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n\
-///                  [1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n");
+/// assert_eq!(out, concat!(
+///     "## [Unreleased]\n\n",
+///     "## [1.1.0] - 2024-02-01\n\n### Added\n- New\n\n",
+///     "## [1.0.0] - 2024-01-01\n\n- First\n\n",
+///     "[Unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n",
+///     "[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n",
+///     "[1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n",
+/// ));
 /// ```
 ///
 /// # Errors
@@ -125,7 +131,15 @@ pub fn cut_release(text: &str, version: &semver::Version, date: &str) -> Result<
     }
 
     let latest = log.releases().next();
-    let old: Option<String> = latest.and_then(|s| s.heading.version()).map(str::to_owned);
+    // The newest release's version, as tags spell it: a heading that lists
+    // several module versions (`1.45.0/0.67.0`) is tagged by its first.
+    let old: Option<String> = latest.and_then(|s| s.heading.version()).map(|v| {
+        if semver::Version::parse(v).is_ok() {
+            v.to_owned()
+        } else {
+            find_version(v).unwrap_or(v).to_owned()
+        }
+    });
     let eol = log.line_ending;
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
 

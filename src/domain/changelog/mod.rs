@@ -322,14 +322,13 @@ pub fn unreleased_bump(text: &str) -> Option<BumpLevel> {
     let log = build(text, Some("Unreleased"));
     let section = log.unreleased()?;
     let content = text.get(section.content_range.clone())?;
-    if content.trim().is_empty() {
-        return None;
-    }
     if content.lines().any(|l| l.contains("BREAKING")) {
         return Some(BumpLevel::Major);
     }
     let mut level: Option<BumpLevel> = None;
-    let mut typed = false;
+    if has_untyped_entries(text, section) {
+        level = Some(BumpLevel::Patch);
+    }
     for sub in &section.subsections {
         let has_entries = text
             .get(sub.body_range.clone())
@@ -343,14 +342,9 @@ pub fn unreleased_bump(text: &str) -> Option<BumpLevel> {
         let this = match change_type(name) {
             Some("Removed") => BumpLevel::Major,
             Some("Added" | "Changed" | "Deprecated") => BumpLevel::Minor,
-            Some(_) => BumpLevel::Patch,
-            None => continue,
+            _ => BumpLevel::Patch,
         };
-        typed = true;
         level = level.max(Some(this));
-    }
-    if !typed || has_untyped_entries(text, section) {
-        level = level.max(Some(BumpLevel::Patch));
     }
     level
 }
@@ -544,8 +538,11 @@ impl Builder<'_> {
         match title {
             Some(title) => {
                 self.first_level.get_or_insert(h.level);
-                let keep = self.only.is_none_or(|q| title_matches(&title, q))
-                    && !(self.only.is_some() && !self.log.sections.is_empty());
+                // With `only`, just the first matching section is kept.
+                let keep = match self.only {
+                    None => true,
+                    Some(q) => self.log.sections.is_empty() && title_matches(&title, q),
+                };
                 let index = if keep {
                     self.push_section(h, &title);
                     Some(self.log.sections.len() - 1)
@@ -675,7 +672,7 @@ fn trim_blank_lines(text: &str, range: Range<usize>) -> Range<usize> {
     while s < body.len() {
         let rest = body.get(s..).unwrap_or("");
         let line_end = rest.find('\n').map_or(body.len(), |i| s + i);
-        if body.get(s..line_end).unwrap_or("").trim().is_empty() {
+        if scan::is_blank(body.get(s..line_end).unwrap_or("")) {
             s = (line_end + 1).min(body.len());
         } else {
             break;
@@ -694,7 +691,7 @@ fn trim_blank_lines(text: &str, range: Range<usize>) -> Range<usize> {
             .get(s..le)
             .and_then(|t| t.rfind('\n'))
             .map_or(s, |i| s + i + 1);
-        if body.get(ls..le).unwrap_or("").trim().is_empty() {
+        if scan::is_blank(body.get(ls..le).unwrap_or("")) {
             if ls >= e {
                 e = s;
                 break;

@@ -200,7 +200,7 @@ impl<'a> Scanner<'a> {
         let text = self.text;
         let rest = text.get(rest_start..end).unwrap_or("");
         let bytes = rest.as_bytes();
-        if rest.trim().is_empty() {
+        if is_blank(rest) {
             self.para = None;
             return None;
         }
@@ -288,11 +288,9 @@ impl<'a> Scanner<'a> {
                     return Some(Event::Content);
                 }
             }
-            b'0'..=b'9' => {
-                if ordered_list_marker(bytes) {
-                    self.start_para(start, end, number, false);
-                    return Some(Event::Content);
-                }
+            b'0'..=b'9' if ordered_list_marker(bytes) => {
+                self.start_para(start, end, number, false);
+                return Some(Event::Content);
             }
             b'>' => {
                 self.start_para(start, end, number, false);
@@ -341,8 +339,11 @@ impl<'a> Iterator for Scanner<'a> {
             if start >= text.len() {
                 return None;
             }
-            let tail = text.get(start..).unwrap_or("");
-            let (end, next) = match tail.find('\n') {
+            let found = text
+                .as_bytes()
+                .get(start..)
+                .and_then(|rest| memchr::memchr(b'\n', rest));
+            let (end, next) = match found {
                 Some(i) => (start + i, start + i + 1),
                 None => (text.len(), text.len()),
             };
@@ -350,7 +351,7 @@ impl<'a> Iterator for Scanner<'a> {
             let number = self.line_no;
             self.line_no += 1;
             let mut content_start = start;
-            if start == 0 && tail.starts_with('\u{feff}') {
+            if start == 0 && text.starts_with('\u{feff}') {
                 content_start = 3;
             }
             let line = text.get(content_start..end).unwrap_or("");
@@ -364,13 +365,13 @@ impl<'a> Iterator for Scanner<'a> {
                             self.block = Block::Normal;
                         }
                     }
-                    if line.trim().is_empty() {
+                    if is_blank(line) {
                         continue;
                     }
                     return Some(Event::Content);
                 }
                 Block::Html(end_kind) => {
-                    let blank = line.trim().is_empty();
+                    let blank = is_blank(line);
                     if end_kind == HtmlEnd::Blank {
                         if blank {
                             self.block = Block::Normal;
@@ -398,6 +399,16 @@ impl<'a> Iterator for Scanner<'a> {
                 }
             }
         }
+    }
+}
+
+/// A line of only whitespace. Fast on the usual line, which starts with an
+/// ASCII character that is not a space.
+pub(crate) fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => line.trim().is_empty(),
     }
 }
 
@@ -559,25 +570,31 @@ fn closes_html(end: HtmlEnd, line: &str) -> bool {
 
 /// `[label]: url` — the label, the byte offset of the URL in `rest`, the URL.
 fn link_def(rest: &str) -> Option<(&str, usize, &str)> {
-    let close = rest.find(']')?;
+    let bytes = rest.as_bytes();
+    let close = memchr::memchr(b']', bytes)?;
+    let label_bytes = bytes.get(1..close)?;
+    if label_bytes.len() > 999
+        || label_bytes.contains(&b'[')
+        || label_bytes.iter().all(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    if bytes.get(close + 1) != Some(&b':') {
+        return None;
+    }
+    let mut at = close + 2;
+    while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
     let label = rest.get(1..close)?;
-    if label.trim().is_empty() || label.contains('[') || label.len() > 999 {
+    if bytes.get(at) == Some(&b'<') {
+        let gt = memchr::memchr(b'>', bytes.get(at + 1..)?)?;
+        return Some((label, at + 1, rest.get(at + 1..at + 1 + gt)?));
+    }
+    let dest = bytes.get(at..)?;
+    let len = memchr::memchr3(b' ', b'\t', b'\r', dest).unwrap_or(dest.len());
+    if len == 0 {
         return None;
     }
-    let after = rest.get(close + 1..)?.strip_prefix(':')?;
-    let ws = after.len() - after.trim_start_matches([' ', '\t']).len();
-    let dest = after.get(ws..)?;
-    let offset = close + 2 + ws;
-    if let Some(inner) = dest.strip_prefix('<') {
-        let gt = inner.find('>')?;
-        return Some((label, offset + 1, inner.get(..gt)?));
-    }
-    let len = dest
-        .find(|c: char| c.is_ascii_whitespace())
-        .unwrap_or(dest.len());
-    let url = dest.get(..len)?;
-    if url.is_empty() {
-        return None;
-    }
-    Some((label, offset, url))
+    Some((label, at, rest.get(at..at + len)?))
 }

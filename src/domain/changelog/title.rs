@@ -98,6 +98,12 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
 /// `Unreleased`.
 pub(crate) fn parse_title(title: &str) -> Option<Title<'_>> {
     let mut s = title.trim();
+    // Fast rejection of `Added`, `Fixed`, …: a release title starts with one
+    // of these.
+    match s.as_bytes().first() {
+        Some(b'[' | b'<' | b'0'..=b'9' | b'v' | b'V' | b'u' | b'U' | b'r' | b'R') => {}
+        _ => return None,
+    }
     // Leading inline HTML such as `<small>`.
     while let Some(rest) = s.strip_prefix('<') {
         let first = rest.chars().next()?;
@@ -197,8 +203,12 @@ pub(crate) fn parse_title(title: &str) -> Option<Title<'_>> {
 
 /// Whether a link label names a version (`1.2.3`, `v1.2.3`) or `Unreleased`.
 pub(crate) fn is_version_label(label: &str) -> bool {
-    let label = label.trim();
-    label.eq_ignore_ascii_case("unreleased") || looks_like_version(normalize_version(label))
+    let label = label.trim_matches(|c: char| c.is_ascii_whitespace());
+    let version = match label.as_bytes().first() {
+        Some(b'v' | b'V') => label.get(1..).unwrap_or(""),
+        _ => label,
+    };
+    looks_like_version(version) || label.eq_ignore_ascii_case("unreleased")
 }
 
 /// `1.2`, `1.2.3`, `1.2.3-rc.1`: digits, a dot, a digit, then anything.
@@ -233,8 +243,7 @@ fn read_date(suffix: &str) -> (Option<String>, bool, Option<char>) {
     if let Some(lt) = rest.find("</") {
         rest = rest.get(..lt).unwrap_or(rest);
     }
-    loop {
-        let Some(c) = rest.chars().next() else { break };
+    while let Some(c) = rest.chars().next() {
         if c.is_whitespace() || matches!(c, '/' | ':' | ',' | '|' | '·' | '(') {
             parens |= c == '(';
         } else if matches!(c, '-' | '–' | '—') {

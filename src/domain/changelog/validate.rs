@@ -23,9 +23,11 @@ use crate::domain::diagnostic::Diagnostic;
 ///
 /// ```
 /// use release_action::domain::changelog::validate;
-/// let text = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0]\n\n- First\n";
+/// let text = "# Changelog\n\n## Unreleased\n\n## 1.0.0\n\n- First\n";
 /// let found = validate(text, "CHANGELOG.md");
+/// assert_eq!(found.len(), 1);
 /// assert_eq!(found[0].code, "changelog/missing-date");
+/// assert_eq!(found[0].file.as_deref(), Some("CHANGELOG.md"));
 /// assert_eq!(found[0].line, Some(5));
 /// ```
 pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
