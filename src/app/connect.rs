@@ -1,5 +1,6 @@
 //! Connecting to GitHub from the runner's environment: token, repository, API URL, runtime.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::{RunEnv, Stop};
@@ -53,16 +54,29 @@ pub fn connect(env: &RunEnv) -> Result<GitHub, Stop> {
         .var("RELEASE_ACTION_RETRY_BUDGET_SECS")
         .and_then(|s| s.parse().ok())
         .map(Duration::from_secs);
+    // NOTE: octocrab's client spawns its HTTP service onto the current tokio runtime when it
+    // is built, so it must be built inside the runtime that later drives its requests.
+    let _entered = runtime()?.enter();
     GitHub::new(api, repo, token, budget).map_err(Stop::Usage)
 }
 
-/// Runs an async use case on a single-threaded runtime.
+/// The process's single-threaded runtime, shared by the client and the use cases.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, Stop> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Stop::Failure(anyhow::anyhow!("cannot start the async runtime: {e}")))
+}
+
+/// Runs an async use case on the process's single-threaded runtime.
 pub fn block_on<T>(future: impl std::future::Future<Output = Result<T, Stop>>) -> Result<T, Stop> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Stop::Failure(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(future)
+    runtime()?.block_on(future)
 }
 
 /// The default branch: from the event payload when it says, else from the API.

@@ -247,15 +247,13 @@ pub async fn open_or_update_pull(
     let create = json!({ "title": spec.title, "head": spec.branch, "base": spec.base, "body": spec.body, "draft": spec.draft, "maintainer_can_modify": false });
     let pr = match gh.post(&gh.repo_path("/pulls"), &create).await {
         Ok(pr) => pr,
-        // Opened meanwhile (a retried request that had gone through, or a parallel run).
+        // Opened meanwhile: a retried request whose first answer was lost (so this run opened
+        // it and must finish it: labels and reviewers), or a parallel run.
         Err(e) if e.status() == Some(422) && e.message().contains("already exists") => {
-            return match find().await? {
-                Some(pr) => {
-                    add_missing_labels(gh, &pr, &spec.labels).await?;
-                    Ok(pr)
-                }
-                None => Err(api_failure(e)),
-            };
+            match find().await? {
+                Some(pr) => pr,
+                None => return Err(api_failure(e)),
+            }
         }
         Err(e) => return Err(api_failure(e)),
     };

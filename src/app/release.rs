@@ -45,6 +45,14 @@ pub fn run_release(
             .to_owned();
         out.output("release-id", id.to_string());
         out.output("release-url", &url);
+        out.output(
+            "draft",
+            release
+                .get("draft")
+                .and_then(Value::as_bool)
+                .unwrap_or(draft)
+                .to_string(),
+        );
         out.summary.push_str(&format!(
             "\nRelease: [{}]({url})\n",
             md_cell(&release_name(&valid))

@@ -190,5 +190,7 @@ pub fn validate(ws: &Workspace, tag: &str) -> Result<(Outcome, Option<ValidTag>)
         component.chart_dir.as_deref().unwrap_or("—"),
         component.changelog
     );
+    out.summary
+        .push_str(&ws.render_environments(&[component.name.as_str()]));
     Ok((out, valid))
 }

@@ -237,3 +237,66 @@ pub fn fs_stop(e: FsError) -> Stop {
         Stop::Failure(anyhow::Error::new(e))
     }
 }
+
+impl Workspace {
+    /// Each environment's pinned chart versions, read from the working tree's BOMs. A BOM that
+    /// cannot be read is left out here (`check` reports it).
+    pub fn deployed(&self) -> Vec<(String, std::collections::BTreeMap<String, String>)> {
+        self.config
+            .environments
+            .iter()
+            .map(|env| {
+                let path = self.bom_path(env);
+                let charts = self
+                    .repo
+                    .read(&path, crate::adapters::fs::MAX_SMALL_FILE)
+                    .ok()
+                    .flatten()
+                    .and_then(|text| crate::domain::bom::parse_bom(&text, &path).ok())
+                    .map(|bom| bom.charts)
+                    .unwrap_or_default();
+                (env.clone(), charts)
+            })
+            .collect()
+    }
+
+    /// The job summary's environment table for `components` and the Mermaid diagram of the
+    /// promotion path (with the single component's versions when there is one).
+    pub fn render_environments(&self, components: &[&str]) -> String {
+        use crate::report::{md_cell, render_mermaid};
+        let deployed = self.deployed();
+        let mut md = String::from("\n| component |");
+        for (env, _) in &deployed {
+            md.push_str(&format!(" `{env}` |"));
+        }
+        md.push_str("\n|---|");
+        md.push_str(&"---|".repeat(deployed.len()));
+        md.push('\n');
+        for c in components {
+            md.push_str(&format!("| {} |", md_cell(c)));
+            for (_, charts) in &deployed {
+                md.push_str(&format!(
+                    " {} |",
+                    charts
+                        .get(*c)
+                        .map(|v| md_cell(v))
+                        .unwrap_or_else(|| "—".into())
+                ));
+            }
+            md.push('\n');
+        }
+        let nodes: Vec<(String, Option<String>)> = deployed
+            .iter()
+            .map(|(env, charts)| {
+                let label = match components {
+                    [one] => charts.get(*one).cloned(),
+                    _ => Some(format!("{} chart(s)", charts.len())),
+                };
+                (env.clone(), label)
+            })
+            .collect();
+        md.push('\n');
+        md.push_str(&render_mermaid(&nodes, None));
+        md
+    }
+}
