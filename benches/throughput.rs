@@ -49,8 +49,8 @@ fn big_changelog(min_bytes: usize) -> (String, String) {
     for r in releases.iter().rev() {
         body.push_str(r);
     }
-    // Look up a release near the bottom, the worst case for a scan from the top.
-    let target = format!("{}.{}.{}", 1 / 100, (1 / 10) % 10, 1 % 10);
+    // Look up release 1 (`0.0.1`), next to the bottom: the worst case for a scan from the top.
+    let target = "0.0.1".to_owned();
     (body, target)
 }
 
@@ -80,9 +80,10 @@ fn repo_with_charts(n: usize) -> tempfile::TempDir {
     let mut boms = String::from("charts:\n");
     for i in 0..n {
         let name = format!("chart-{i:04}");
+        let minor = i + 1;
         let d = root.join("helm/charts").join(&name);
         std::fs::create_dir_all(&d).expect("mkdir");
-        std::fs::write(d.join("Chart.yaml"), format!("apiVersion: v2\nname: {name}\ndescription: chart {i}\nversion: 1.{i}.0\nappVersion: \"2.0.{i}\"\n")).expect("chart");
+        std::fs::write(d.join("Chart.yaml"), format!("apiVersion: v2\nname: {name}\ndescription: chart {i}\nversion: 1.{minor}.0\nappVersion: \"2.0.{i}\"\n")).expect("chart");
         std::fs::write(
             d.join("values.yaml"),
             format!(
@@ -92,10 +93,10 @@ fn repo_with_charts(n: usize) -> tempfile::TempDir {
         .expect("values");
         std::fs::write(
             d.join("CHANGELOG.md"),
-            format!("# Changelog\n\n## [Unreleased]\n\n## [1.{i}.0] - 2024-05-01\n\n### Added\n\n- Thing {i}.\n\n## [1.0.0] - 2024-01-01\n\n### Added\n\n- First.\n"),
+            format!("# Changelog\n\n## [Unreleased]\n\n## [1.{minor}.0] - 2024-05-01\n\n### Added\n\n- Thing {i}.\n\n## [1.0.0] - 2024-01-01\n\n### Added\n\n- First.\n"),
         )
         .expect("changelog");
-        let _ = writeln!(boms, "  {name}: 1.{i}.0");
+        let _ = writeln!(boms, "  {name}: 1.{minor}.0");
     }
     std::fs::create_dir_all(root.join("releases")).expect("mkdir");
     for env in ["dev", "staging", "prod"] {

@@ -189,10 +189,22 @@ impl GitHub {
                 Err(_) => Some(backoff(attempt)),
                 Ok((status, headers, bytes)) => retry_wait(*status, headers, bytes, attempt),
             };
-            let retry = wait.filter(|_| attempt < MAX_ATTEMPTS);
+            let within_budget = |w: &Duration| started.elapsed() + *w <= self.budget;
+            let retry = wait.filter(|w| attempt < MAX_ATTEMPTS && within_budget(w));
             match (result, retry) {
+                (_, Some(wait)) => tokio::time::sleep(wait).await,
                 (Ok((status, headers, bytes)), None) => {
-                    return finish(&method, path, status, &headers, bytes)
+                    // Only a rate limit is reported as one; a server error that outlived the
+                    // budget is reported as GitHub's own answer.
+                    let rate_limited = matches!(status.as_u16(), 403 | 429);
+                    if let Some(wait) = wait.filter(|w| rate_limited && !within_budget(w)) {
+                        return Err(GitHubError::RateLimited {
+                            method: method.to_string(),
+                            path: path.to_owned(),
+                            wait_secs: wait.as_secs().max(1),
+                        });
+                    }
+                    return finish(&method, path, status, &headers, bytes);
                 }
                 (Err(detail), None) => {
                     return Err(GitHubError::Transport {
@@ -201,16 +213,6 @@ impl GitHub {
                         path: path.to_owned(),
                         detail,
                     })
-                }
-                (_, Some(wait)) => {
-                    if started.elapsed() + wait > self.budget {
-                        return Err(GitHubError::RateLimited {
-                            method: method.to_string(),
-                            path: path.to_owned(),
-                            wait_secs: wait.as_secs().max(1),
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
                 }
             }
         }

@@ -40,6 +40,7 @@ pub async fn promote_via_api(
 ) -> Result<Outcome, Stop> {
     let base_branch = default_branch(gh, env).await?;
     let mut last_base = None;
+    let mut finished: Option<Outcome> = None;
     for _round in 0..MAX_ROUNDS {
         let base_sha = gh
             .branch_sha(&base_branch)
@@ -51,6 +52,11 @@ pub async fn promote_via_api(
                 ))
             })?;
         if last_base.as_deref() == Some(base_sha.as_str()) {
+            // The base did not move after all: the pull request's `base.sha` lags behind the
+            // branch on GitHub (it is refreshed asynchronously), and the work is on the head.
+            if let Some(out) = finished.take() {
+                return Ok(out);
+            }
             break;
         }
         last_base = Some(base_sha.clone());
@@ -97,17 +103,22 @@ pub async fn promote_via_api(
         out.output("pr-url", &url);
         out.summary
             .push_str(&format!("\nPull request: [#{number}]({url})\n"));
-        // The base moved while we worked: rebuild on the new head (next round).
+        // NOTE: `base.sha` differing from the head we built on is only a hint that the base
+        // moved while we worked; the next round reads the branch itself and rebuilds on it,
+        // or finds it unchanged and stops.
+        // See: <https://github.com/github/docs/issues/431>
         let pr_base = pr
             .pointer("/base/sha")
             .and_then(Value::as_str)
-            .unwrap_or(&base_sha);
+            .unwrap_or(&base_sha)
+            .to_owned();
         if pr_base == base_sha {
             return Ok(out);
         }
         out.log.push(format!(
-            "`{base_branch}` moved to {pr_base} while promoting; rebuilding on it"
+            "the pull request's base is {pr_base}, not {base_sha}; checking whether `{base_branch}` moved"
         ));
+        finished = Some(out);
     }
     Err(Stop::Failure(anyhow::anyhow!(
         "`{base_branch}` kept moving while promoting; nothing was lost, re-run the job"

@@ -209,6 +209,11 @@ pub struct PullSpec {
 }
 
 /// Opens the pull request, or brings the open one up to date (no write when it already is).
+///
+/// A new pull request gets its reviewers, then its labels: the labels come last and mark it
+/// as finished, so a re-run after a failure in between (labels still missing) requests the
+/// reviewers again, while a re-run of a finished one makes no write (and never re-requests a
+/// review someone already gave).
 pub async fn open_or_update_pull(
     gh: &GitHub,
     spec: &PullSpec,
@@ -241,14 +246,16 @@ pub async fn open_or_update_pull(
             .await
             .map_err(api_failure)?
         };
-        add_missing_labels(gh, &pr, &spec.labels).await?;
+        if !missing_labels(&pr, &spec.labels).is_empty() {
+            finish_pull(gh, &pr, spec).await?;
+        }
         return Ok(pr);
     }
     let create = json!({ "title": spec.title, "head": spec.branch, "base": spec.base, "body": spec.body, "draft": spec.draft, "maintainer_can_modify": false });
     let pr = match gh.post(&gh.repo_path("/pulls"), &create).await {
         Ok(pr) => pr,
         // Opened meanwhile: a retried request whose first answer was lost (so this run opened
-        // it and must finish it: labels and reviewers), or a parallel run.
+        // it and must finish it), or a parallel run.
         Err(e) if e.status() == Some(422) && e.message().contains("already exists") => {
             match find().await? {
                 Some(pr) => pr,
@@ -257,8 +264,13 @@ pub async fn open_or_update_pull(
         }
         Err(e) => return Err(api_failure(e)),
     };
+    finish_pull(gh, &pr, spec).await?;
+    Ok(pr)
+}
+
+/// Requests the reviewers, then adds the missing labels (the mark of a finished pull request).
+async fn finish_pull(gh: &GitHub, pr: &Value, spec: &PullSpec) -> Result<(), Stop> {
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-    add_missing_labels(gh, &pr, &spec.labels).await?;
     if !spec.reviewers.is_empty() {
         let (teams, users): (Vec<String>, Vec<String>) = spec
             .reviewers
@@ -276,10 +288,21 @@ pub async fn open_or_update_pull(
         .await
         .map_err(api_failure)?;
     }
-    Ok(pr)
+    let missing = missing_labels(pr, &spec.labels);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    gh.post(
+        &gh.repo_path(&format!("/issues/{number}/labels")),
+        &json!({ "labels": missing }),
+    )
+    .await
+    .map_err(api_failure)
+    .map(|_| ())
 }
 
-async fn add_missing_labels(gh: &GitHub, pr: &Value, labels: &[String]) -> Result<(), Stop> {
+/// The labels of `wanted` the pull request does not carry yet.
+fn missing_labels<'a>(pr: &Value, wanted: &'a [String]) -> Vec<&'a String> {
     let have: Vec<&str> = pr
         .get("labels")
         .and_then(Value::as_array)
@@ -289,21 +312,10 @@ async fn add_missing_labels(gh: &GitHub, pr: &Value, labels: &[String]) -> Resul
                 .collect()
         })
         .unwrap_or_default();
-    let missing: Vec<&String> = labels
+    wanted
         .iter()
         .filter(|l| !have.contains(&l.as_str()))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-    gh.post(
-        &gh.repo_path(&format!("/issues/{number}/labels")),
-        &json!({ "labels": missing }),
-    )
-    .await
-    .map_err(api_failure)
-    .map(|_| ())
+        .collect()
 }
 
 /// A history file name: `<UTC stamp>-<what>.yaml`.

@@ -1136,9 +1136,13 @@ fn update_pull(repo: &mut Repo, req: &mut Req<'_>) -> Reply {
         req.body_str("base").map(str::to_string),
         req.body_bool("maintainer_can_modify"),
     );
+    let new_base_sha = base.as_deref().and_then(|b| repo.branch(b));
     let Some(p) = repo.pulls.iter_mut().find(|p| p.number == number) else {
         return req.not_found();
     };
+    if let Some(sha) = new_base_sha {
+        p.base_sha = sha;
+    }
     if let Some(title) = title {
         p.title = title;
     }

@@ -66,6 +66,11 @@ pub enum Fault {
         /// The `message` of the body.
         message: String,
     },
+    /// The request is handled (a write takes effect), but the answer is lost
+    /// on the way back and the client gets this status instead (e.g. a `502`
+    /// or `504` from a proxy after the backend committed), so a retry meets
+    /// what the first attempt created.
+    LostAnswer(u16),
     /// Just before the request is handled, another writer commits `files` on
     /// top of `branch` of the request's repository (advancing it), then the
     /// request is handled normally.
@@ -117,6 +122,7 @@ impl Fault {
             Fault::PrimaryRateLimit { reset_in_secs } => {
                 format!("primary rate limit reset in {reset_in_secs}s")
             }
+            Fault::LostAnswer(s) => format!("handled, answer lost as status {s}"),
             Fault::Slow(d) => format!("slow {}ms", d.as_millis()),
             Fault::Forbidden { message } => format!("forbidden: {message}"),
             Fault::MoveBranch { branch, .. } => format!("moved branch {branch}"),

@@ -179,6 +179,7 @@ fn fault_reply(fault: &Fault) -> Reply {
         }
         Fault::Forbidden { message } => error(403, message, "https://docs.github.com/rest"),
         // Slow and MoveBranch shape the request, not the answer.
+        Fault::LostAnswer(status) => fault_reply(&Fault::Status(*status)),
         Fault::Slow(_) | Fault::MoveBranch { .. } => {
             error(500, "Server Error", "https://docs.github.com/rest")
         }
@@ -284,6 +285,8 @@ async fn process(
         seen.fault = Some(fault.label());
         match fault {
             Fault::Slow(duration) => tokio::time::sleep(*duration).await,
+            // Handled below; only the answer is replaced.
+            Fault::LostAnswer(_) => {}
             Fault::MoveBranch { branch, files } => {
                 let mut st = shared.lock();
                 let owner = params.get("owner").cloned().unwrap_or_default();
@@ -360,7 +363,7 @@ async fn process(
         violations: Vec::new(),
         warnings: Vec::new(),
     };
-    let reply = api::handle(&mut st, &mut req);
+    let mut reply = api::handle(&mut st, &mut req);
     for reason in req.violations {
         let v = seen.violation(reason);
         st.violations.push(v);
@@ -377,6 +380,9 @@ async fn process(
             ));
             st.response_violations.push(v);
         }
+    }
+    if let Some(lost @ Fault::LostAnswer(_)) = &fault {
+        reply = fault_reply(lost);
     }
     finish(&mut st, &seen, reply)
 }

@@ -42,8 +42,12 @@ pub(crate) struct Pull {
     pub(crate) open: bool,
     pub(crate) head_ref: String,
     pub(crate) base_ref: String,
-    /// Last known head and base commits (kept when a branch goes away).
+    /// Last known head commit (kept when the branch goes away).
     pub(crate) head_sha: String,
+    /// `base.sha`: the base branch head when the pull request was opened, refreshed only when
+    /// its head branch is pushed to ("synchronize") or its base is changed, so it lags behind
+    /// a base branch that moves on its own, as on GitHub.
+    /// See: <https://github.com/github/docs/issues/431>.
     pub(crate) base_sha: String,
     pub(crate) labels: Vec<String>,
     pub(crate) reviewers: Vec<String>,
@@ -280,6 +284,19 @@ impl Repo {
         match sha {
             Some(sha) => {
                 self.refs.insert(full.to_string(), sha);
+                if let Some(branch) = full.strip_prefix("refs/heads/") {
+                    // A push to a pull request's head branch refreshes its `base.sha`.
+                    let refs = &self.refs;
+                    for pull in self
+                        .pulls
+                        .iter_mut()
+                        .filter(|p| p.open && p.head_ref == branch)
+                    {
+                        if let Some(base) = refs.get(&format!("refs/heads/{}", pull.base_ref)) {
+                            pull.base_sha = base.clone();
+                        }
+                    }
+                }
             }
             None => {
                 self.refs.remove(full);
@@ -300,7 +317,7 @@ impl Repo {
         self.pushed_at = now();
     }
 
-    /// Current head and base commits of a pull request.
+    /// Current head commit and `base.sha` of a pull request.
     pub(crate) fn pull_shas(&self, pull: &Pull) -> (String, String) {
         if !pull.open {
             return (pull.head_sha.clone(), pull.base_sha.clone());
@@ -308,8 +325,7 @@ impl Repo {
         (
             self.branch(&pull.head_ref)
                 .unwrap_or_else(|| pull.head_sha.clone()),
-            self.branch(&pull.base_ref)
-                .unwrap_or_else(|| pull.base_sha.clone()),
+            pull.base_sha.clone(),
         )
     }
 

@@ -128,7 +128,8 @@ pub struct PullInfo {
     pub head_sha: String,
     /// The base branch name.
     pub base_ref: String,
-    /// The base commit (the branch head while the branch exists).
+    /// `base.sha`: the base branch head when the pull request was opened or its head branch
+    /// was last pushed to (it lags behind a base branch that moves on its own, as on GitHub).
     pub base_sha: String,
     /// Label names, in the order they were added.
     pub labels: Vec<String>,
