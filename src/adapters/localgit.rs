@@ -33,6 +33,8 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
         .args(["-c", "core.quotepath=off"])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
+        // Only this directory's own repository: never one found further up.
+        .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap_or(root))
         .output()
         .map_err(|e| GitError::Failed {
             args: args.join(" "),

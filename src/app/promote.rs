@@ -494,7 +494,10 @@ pub fn render_pr_body(plan: &PromotePlan, envs: &[String]) -> String {
             .unwrap_or_default();
         md.push_str(&format!("\n### Changelog{since}\n"));
         for (v, body) in &plan.sections {
-            md.push_str(&format!("\n#### {v}\n\n{}\n", body.trim_end()));
+            md.push_str(&format!(
+                "\n#### {v}\n\n{}\n",
+                demote_headings(body.trim_end())
+            ));
         }
     }
     md
@@ -539,4 +542,56 @@ pub fn render_diffs(changes: &[FileChange]) -> String {
         }
     }
     text
+}
+
+/// Pushes a changelog section's ATX headings below the `####` version heading that holds it
+/// (`### Fixed` becomes `##### Fixed`), leaving fenced code alone, so the PR body's outline stays
+/// a tree.
+fn demote_headings(section: &str) -> String {
+    let mut fence: Option<&str> = None;
+    let mut out = String::with_capacity(section.len() + 32);
+    for line in section.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(open), Some(m)) if open == m => fence = None,
+            _ => {}
+        }
+        let hashes = trimmed.bytes().take_while(|&b| b == b'#').count();
+        let is_heading = fence.is_none()
+            && marker.is_none()
+            && (1..=6).contains(&hashes)
+            && line.len() - trimmed.len() <= 3
+            && trimmed[hashes..].starts_with([' ', '\t', '\n', '\r']);
+        if is_heading {
+            let level = (hashes + 2).min(6);
+            out.push_str(&"#".repeat(level));
+            out.push_str(&trimmed[hashes..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_headings;
+
+    #[test]
+    fn section_headings_nest_under_the_version_heading() {
+        let cases = [
+            ("### Fixed\n\n- a\n", "##### Fixed\n\n- a\n"),
+            ("#### Deep\n", "###### Deep\n"),
+            (
+                "```\n### not a heading\n```\n",
+                "```\n### not a heading\n```\n",
+            ),
+            ("#hashtag\n", "#hashtag\n"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(demote_headings(input), want, "{input:?}");
+        }
+    }
 }

@@ -66,7 +66,7 @@ fn release_name(valid: &ValidTag) -> String {
 }
 
 /// The tag must exist, be annotated when required, and point at a commit on a release branch.
-async fn verify_tag_on_github(
+pub(crate) async fn verify_tag_on_github(
     ws: &Workspace,
     gh: &GitHub,
     valid: &ValidTag,

@@ -27,7 +27,19 @@ pub fn run_validate_tag(
 ) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
     let tag = tag_input(tag, env)?;
-    let (outcome, _) = validate(&ws, &tag)?;
+    let (mut outcome, valid) = validate(&ws, &tag)?;
+    // With a token, also prove what only GitHub knows: the tag exists there, is annotated when
+    // required, and its commit is on a release branch.
+    if let (Some(valid), Some(_), Some(_)) = (
+        valid,
+        super::connect::token(env),
+        env.var("GITHUB_REPOSITORY"),
+    ) {
+        let gh = super::connect::connect(env)?;
+        let findings =
+            super::connect::block_on(super::release::verify_tag_on_github(&ws, &gh, &valid, env))?;
+        outcome.diagnostics.extend(findings);
+    }
     gate(outcome)
 }
 

@@ -329,3 +329,22 @@ fn a_draft_release_stays_one_release_until_it_is_published() {
     assert_eq!(published.output("release-id"), draft.output("release-id"));
     w.assert_clean();
 }
+
+#[test]
+fn validate_tag_with_a_token_also_checks_github() {
+    let w = World::demo();
+    w.fake
+        .create_lightweight_tag(OWNER, REPO, "v1.1.0-frontend", "main");
+    let ran = w
+        .action("validate-tag")
+        .input("tag", "v1.1.0-frontend")
+        .run();
+    ran.expect_code(1);
+    assert!(
+        ran.stdout.contains("title=tag/lightweight"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(ran.writes(), 0);
+    w.assert_clean();
+}

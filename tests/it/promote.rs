@@ -138,7 +138,7 @@ fn prod_pull_requests_are_drafts_and_show_every_environment() {
     assert!(ran.summary.contains("```mermaid"), "{}", ran.summary);
     assert!(
         ran.summary
-            .contains("#### 0.4.2\n\n### Fixed\n\n- Database migrations wait"),
+            .contains("#### 0.4.2\n\n##### Fixed\n\n- Database migrations wait"),
         "{}",
         ran.summary
     );
