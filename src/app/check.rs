@@ -40,7 +40,12 @@ pub fn run_check(common: &CommonArgs, base: Option<&str>, env: &RunEnv) -> Resul
     for c in &ws.components {
         let version = check_component(&ws, c, &mut out)?;
         changelogs.insert(c.changelog.clone());
-        rows.push((c.name.clone(), version, c.changelog.clone()));
+        rows.push((
+            c.name.clone(),
+            version,
+            c.changelog.clone(),
+            c.chart_dir.clone(),
+        ));
     }
     for path in &changelogs {
         match ws.read_changelog(path)? {
@@ -404,7 +409,7 @@ fn summarize_files(files: &[&str]) -> String {
 }
 
 fn render_summary(
-    rows: &[(String, Option<String>, String)],
+    rows: &[(String, Option<String>, String, Option<String>)],
     base: Option<&str>,
     diagnostics: &[Diagnostic],
 ) -> String {
@@ -421,15 +426,24 @@ fn render_summary(
         md.push_str(&format!("Compared with base `{}`.\n\n", md_cell(b)));
     }
     md.push_str("| component | version | changelog | findings |\n|---|---|---|---|\n");
-    for (name, version, changelog) in rows {
-        let n = diagnostics
-            .iter()
-            .filter(|d| {
-                d.file
-                    .as_deref()
-                    .is_some_and(|f| f == changelog || f.contains(&format!("/{name}/")))
-            })
-            .count();
+    // Findings per file, so each row is a lookup rather than a pass over every finding.
+    let mut per_file: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for d in diagnostics {
+        if let Some(f) = d.file.as_deref() {
+            *per_file.entry(f).or_default() += 1;
+        }
+    }
+    for (name, version, changelog, chart_dir) in rows {
+        let mut n = per_file.get(changelog.as_str()).copied().unwrap_or(0);
+        if let Some(dir) = chart_dir {
+            let prefix = format!("{dir}/");
+            n += per_file
+                .range(prefix.as_str()..)
+                .take_while(|(f, _)| f.starts_with(&prefix))
+                .filter(|(f, _)| **f != changelog.as_str())
+                .map(|(_, k)| k)
+                .sum::<usize>();
+        }
         md.push_str(&format!(
             "| {name} | {} | `{}` | {n} |\n",
             version

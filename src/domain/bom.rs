@@ -79,6 +79,46 @@ fn line_at(locator: Option<&Locator>, path: &[PathSeg<'_>]) -> usize {
     locator.and_then(|l| l.line_of(path)).unwrap_or(1)
 }
 
+/// Lines of the keys of a top-level block mapping (`charts:` followed by indented `key: value`
+/// lines), found in one pass over the text.
+///
+/// NOTE: a span query per key costs a walk over the mapping, which made a 1,000-chart BOM
+/// quadratic. This scan serves the common block style in linear time; keys it does not find
+/// (flow style, quoted oddities) fall back to the span query.
+fn block_key_lines(text: &str, section: &str) -> std::collections::HashMap<String, usize> {
+    let mut lines = std::collections::HashMap::new();
+    let mut inside = false;
+    let mut child_indent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches('\u{feff}');
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - body.len();
+        if indent == 0 {
+            inside = body
+                .strip_prefix(section)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .is_some_and(|rest| rest.trim().is_empty() || rest.trim_start().starts_with('#'));
+            child_indent = None;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let expected = *child_indent.get_or_insert(indent);
+        if indent != expected {
+            continue;
+        }
+        if let Some((key, _)) = body.split_once(':') {
+            let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+            lines.entry(key.to_owned()).or_insert(i + 1);
+        }
+    }
+    lines
+}
+
 /// Text of a scalar entry, with numbers in their source spelling (`1.10` stays `1.10`).
 fn entry_text(
     value: &Value,
@@ -127,6 +167,8 @@ pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
     };
     let locator = Locator::new(text).ok();
     let loc = locator.as_ref();
+    let chart_lines = block_key_lines(text, "charts");
+    let image_lines = block_key_lines(text, "images");
     let mut problems = Vec::new();
     let mut bom = Bom::default();
 
@@ -161,7 +203,10 @@ pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
                     continue;
                 };
                 let p = [PathSeg::Key("charts"), PathSeg::Key(name)];
-                let line = line_at(loc, &p);
+                let line = chart_lines
+                    .get(name)
+                    .copied()
+                    .unwrap_or_else(|| line_at(loc, &p));
                 match entry_text(v, loc, text, &p) {
                     Some(version) => {
                         bom.charts.insert(name.to_string(), version);
@@ -202,7 +247,7 @@ pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
                     continue;
                 };
                 let p = [PathSeg::Key("images"), PathSeg::Key(name)];
-                let line = line_at(loc, &p);
+                let line = image_lines.get(name).copied().unwrap_or_else(|| line_at(loc, &p));
                 match image_pin(v, loc, text, name) {
                     Some(pin) => {
                         bom.images.insert(name.to_string(), pin);

@@ -468,6 +468,8 @@ pub fn scalar_text(value: &Value) -> Option<String> {
 /// Byte-span queries over one document. Build it once and ask many questions.
 pub struct Locator {
     doc: Document,
+    /// Byte offset of every line start, for line numbers in O(log n).
+    line_starts: Vec<usize>,
 }
 
 impl fmt::Debug for Locator {
@@ -490,8 +492,11 @@ fn route<'a>(path: &'a [PathSeg<'a>]) -> Route<'a> {
 impl Locator {
     /// Builds the span index of `text`. Call it only on text that [`parse_yaml`] accepted.
     pub fn new(text: &str) -> Result<Self, EditError> {
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
         Document::new(text)
-            .map(|doc| Self { doc })
+            .map(|doc| Self { doc, line_starts })
             .map_err(|e| EditError::Unsupported {
                 path: String::new(),
                 reason: format!("the span locator could not read the document ({e})"),
@@ -550,7 +555,7 @@ impl Locator {
             Some(PathSeg::Key(_)) => self.key_span(path).ok()?.0,
             _ => self.value_span(path).ok()??.0,
         };
-        Some(line_of(self.text(), offset))
+        Some(self.line_starts.partition_point(|&start| start <= offset))
     }
 
     /// Whether the value at `path` lies inside a flow collection, i.e. some ancestor is written
