@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 
 /// How long, in total, a single logical call may keep retrying.
 const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(120);
+/// How long one answer may take before the request counts as failed (and is retried).
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Attempts per call, the first included.
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -132,6 +134,7 @@ impl GitHub {
         repo: &str,
         token: &str,
         budget: Option<Duration>,
+        read_timeout: Option<Duration>,
     ) -> Result<Self, String> {
         let base = api_url.trim_end_matches('/').to_owned();
         let octo = Octocrab::builder()
@@ -140,7 +143,7 @@ impl GitHub {
             .personal_token(token.to_owned())
             .add_retry_config(RetryConfig::None)
             .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT)))
             .build()
             .map_err(|e| format!("cannot build the GitHub client: {e}"))?;
         Ok(Self {

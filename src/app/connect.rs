@@ -57,7 +57,11 @@ pub fn connect(env: &RunEnv) -> Result<GitHub, Stop> {
     // NOTE: octocrab's client spawns its HTTP service onto the current tokio runtime when it
     // is built, so it must be built inside the runtime that later drives its requests.
     let _entered = runtime()?.enter();
-    GitHub::new(api, repo, token, budget).map_err(Stop::Usage)
+    let read_timeout = env
+        .var("RELEASE_ACTION_HTTP_TIMEOUT_SECS")
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs);
+    GitHub::new(api, repo, token, budget, read_timeout).map_err(Stop::Usage)
 }
 
 /// The process's single-threaded runtime, shared by the client and the use cases.

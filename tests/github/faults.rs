@@ -439,3 +439,43 @@ fn an_unreachable_api_fails_with_exit_3_naming_it() {
     );
     w.assert_clean();
 }
+
+#[test]
+fn a_slow_answer_within_the_timeout_is_simply_awaited() {
+    let w = release_world();
+    w.fake.inject(
+        FaultRule::operation(
+            "repos/list-releases",
+            Fault::Slow(std::time::Duration::from_millis(1500)),
+        )
+        .times(1),
+    );
+    let ran = release(&w);
+    ran.expect_code(0);
+    one_release(&w);
+    w.assert_clean();
+}
+
+#[test]
+fn an_answer_slower_than_the_timeout_is_retried() {
+    let w = release_world();
+    w.fake.inject(
+        FaultRule::operation(
+            "git/get-ref",
+            Fault::Slow(std::time::Duration::from_secs(4)),
+        )
+        .times(1),
+    );
+    let ran = w
+        .action("release")
+        .input("tag", TAG)
+        .env("RELEASE_ACTION_HTTP_TIMEOUT_SECS", "1")
+        .run();
+    // The fake logs a request when it answers; the abandoned slow one never is, so success with
+    // the fault spent means the read timed out and was sent again (a 4 s wait would also pass,
+    // but the 1 s timeout makes the client give up first).
+    ran.expect_code(0);
+    assert_eq!(w.fake.pending_faults(), 0);
+    one_release(&w);
+    w.assert_clean();
+}
