@@ -87,6 +87,16 @@ pub fn run_check(common: &CommonArgs, base: Option<&str>, env: &RunEnv) -> Resul
         .collect();
     out.summary.push_str("\n### Environments\n");
     out.summary.push_str(&ws.render_environments(&charts));
+    let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
+    out.log.push(format!(
+        "check: {} component(s), {errors} error(s), {} warning(s){}",
+        ws.components.len(),
+        out.diagnostics.len() - errors,
+        compared
+            .as_deref()
+            .map(|b| format!(", compared with {b}"))
+            .unwrap_or_default()
+    ));
     gate(out)
 }
 

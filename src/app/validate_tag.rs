@@ -40,6 +40,11 @@ pub fn run_validate_tag(
             super::connect::block_on(super::release::verify_tag_on_github(&ws, &gh, &valid, env))?;
         outcome.diagnostics.extend(findings);
     }
+    if !crate::domain::diagnostic::has_errors(&outcome.diagnostics) {
+        outcome.log.push(format!(
+            "tag `{tag}`: its chart version, version files and changelog agree"
+        ));
+    }
     gate(outcome)
 }
 
