@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::connect::{api_failure, block_on, connect, default_branch, token};
+use super::connect::{api_failure, block_on, connect, default_branch, wants_api};
 use super::promote::{render_diffs, FileChange};
 use super::publish::{
-    branch_state, history_name, open_or_update_pull, read_at, write_commit, PullSpec, Written,
-    PLAN_TRAILER,
+    base_head, branch_state, history_name, open_or_update_pull, read_at, write_commit, PullSpec,
+    Written, PLAN_TRAILER,
 };
 use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
@@ -133,8 +133,7 @@ pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> R
 pub fn run_bom(common: &CommonArgs, req: &BomRequest, env: &RunEnv) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
     let pin = resolve_pin(req, env, &ws.config.environments)?;
-    let use_api = !req.local
-        && (!req.dry_run || (token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()));
+    let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = connect(env)?;
         return block_on(bom_via_api(&ws, &pin, req.dry_run, env, &gh));
@@ -273,15 +272,7 @@ async fn bom_via_api(
     let path = ws.bom_path(&pin.env);
     let mut out = outcome(pin, ws);
     for _ in 0..3 {
-        let base_sha = gh
-            .branch_sha(&base_branch)
-            .await
-            .map_err(api_failure)?
-            .ok_or_else(|| {
-                Stop::Failure(anyhow::anyhow!(
-                    "the base branch `{base_branch}` does not exist on GitHub"
-                ))
-            })?;
+        let base_sha = base_head(gh, &base_branch).await?;
         let state = branch_state(gh, &base_sha, &branch).await?;
         // Build on the branch while the base has not moved, so earlier pins stay; once it has,
         // replay every recorded pin on the new base head.

@@ -111,3 +111,9 @@ pub async fn default_branch(gh: &GitHub, env: &RunEnv) -> Result<String, Stop> {
 pub fn api_failure(e: crate::adapters::github::GitHubError) -> Stop {
     Stop::Failure(anyhow::Error::new(e))
 }
+
+/// Whether a writing command goes through the API: always, unless `--local`; a dry run only
+/// when it can (a token and `GITHUB_REPOSITORY`), else it plans from the working tree.
+pub fn wants_api(env: &RunEnv, local: bool, dry_run: bool) -> bool {
+    !local && (!dry_run || (token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()))
+}

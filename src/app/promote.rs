@@ -85,9 +85,7 @@ pub fn run_promote(
 ) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
     // Through the API unless told to stay local; a dry run uses the API only when it can.
-    let use_api = !req.local
-        && (!req.dry_run
-            || (super::connect::token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()));
+    let use_api = super::connect::wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = super::connect::connect(env)?;
         return super::connect::block_on(super::promote_api::promote_via_api(&ws, req, env, &gh));

@@ -21,7 +21,8 @@ use serde_json::Value;
 use super::connect::{api_failure, default_branch};
 use super::promote::{outcome_for, plan_promotion, render_plan_text, PromotePlan, PromoteRequest};
 use super::publish::{
-    branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written, PLAN_TRAILER,
+    base_head, branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written,
+    PLAN_TRAILER,
 };
 use super::workspace::Workspace;
 use super::{Outcome, RunEnv, Stop};
@@ -42,15 +43,7 @@ pub async fn promote_via_api(
     let mut last_base = None;
     let mut finished: Option<Outcome> = None;
     for _round in 0..MAX_ROUNDS {
-        let base_sha = gh
-            .branch_sha(&base_branch)
-            .await
-            .map_err(api_failure)?
-            .ok_or_else(|| {
-                Stop::Failure(anyhow::anyhow!(
-                    "the base branch `{base_branch}` does not exist on GitHub"
-                ))
-            })?;
+        let base_sha = base_head(gh, &base_branch).await?;
         if last_base.as_deref() == Some(base_sha.as_str()) {
             // The base did not move after all: the pull request's `base.sha` lags behind the
             // branch on GitHub (it is refreshed asynchronously), and the work is on the head.

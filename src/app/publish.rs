@@ -20,6 +20,18 @@ use crate::domain::diagnostic::Diagnostic;
 /// The commit-message trailer that marks our commits and records the plan they carry.
 pub const PLAN_TRAILER: &str = "Release-Action-Plan:";
 
+/// The sha the base branch points at (a failure if it does not exist).
+pub async fn base_head(gh: &GitHub, base_branch: &str) -> Result<String, Stop> {
+    gh.branch_sha(base_branch)
+        .await
+        .map_err(api_failure)?
+        .ok_or_else(|| {
+            Stop::Failure(anyhow::anyhow!(
+                "the base branch `{base_branch}` does not exist on GitHub"
+            ))
+        })
+}
+
 /// What an existing branch holds relative to the base.
 #[derive(Debug, Clone)]
 pub struct BranchState {

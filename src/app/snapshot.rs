@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::connect::{api_failure, block_on, connect, default_branch, token};
+use super::connect::{api_failure, block_on, connect, default_branch, wants_api};
 use super::promote::{render_diffs, FileChange};
 use super::publish::{
-    branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written, PLAN_TRAILER,
+    base_head, branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written,
+    PLAN_TRAILER,
 };
 use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
@@ -161,8 +162,7 @@ pub fn run_snapshot(
     let bom_path = ws.bom_path(&req.env);
     let mut out = Outcome::default();
     out.output("branch", format!("release-action/snapshot/{}", req.id));
-    let use_api = !req.local
-        && (!req.dry_run || (token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()));
+    let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = connect(env)?;
         return block_on(snapshot_via_api(
@@ -236,15 +236,7 @@ async fn snapshot_via_api(
     let base_branch = default_branch(gh, env).await?;
     let branch = format!("release-action/snapshot/{}", req.id);
     for _ in 0..3 {
-        let base_sha = gh
-            .branch_sha(&base_branch)
-            .await
-            .map_err(api_failure)?
-            .ok_or_else(|| {
-                Stop::Failure(anyhow::anyhow!(
-                    "the base branch `{base_branch}` does not exist on GitHub"
-                ))
-            })?;
+        let base_sha = base_head(gh, &base_branch).await?;
         let (tree_sha, blobs) = gh.tree(&base_sha).await.map_err(api_failure)?;
         let blobs: BTreeMap<String, String> = blobs.into_iter().map(|(p, s, _)| (p, s)).collect();
         if blobs.contains_key(path) {
