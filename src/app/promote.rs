@@ -75,6 +75,8 @@ pub struct PromotePlan {
     pub changelog_path: String,
     /// Warnings about the request (e.g. a bump that has no say).
     pub warnings: Vec<Diagnostic>,
+    /// `(label, url)` of the GitHub compare view between the target's old and new version.
+    pub compare: Option<(String, String)>,
 }
 
 /// Runs `promote`: through the API, or on the working tree with `--local` / `--dry-run`.
@@ -401,7 +403,9 @@ pub fn plan_promotion(
         chart_path,
         changelog_path,
         warnings,
+        compare: None,
     };
+    plan.compare = compare_link(ws, env, &plan);
     plan.body = render_pr_body(&plan, &ws.config.environments);
     Ok(plan)
 }
@@ -480,6 +484,9 @@ pub fn render_pr_body(plan: &PromotePlan, envs: &[String]) -> String {
         "Merging sets `{}` to `{}` in the `{}` bill of materials; the deployment workflow rolls it out.\n\n",
         d.chart, d.version, d.to
     ));
+    if let Some((label, url)) = &plan.compare {
+        md.push_str(&format!("Code changes: [{}]({url})\n\n", md_cell(label)));
+    }
     md.push_str("### Files\n\n");
     for c in &plan.changes {
         md.push_str(&format!("- `{}`: {}\n", md_cell(&c.path), md_cell(&c.why)));
@@ -592,4 +599,28 @@ mod tests {
             assert_eq!(demote_headings(input), want, "{input:?}");
         }
     }
+}
+
+/// The compare view from the tag of what the target runs to the new version's tag (or to the
+/// promotion branch when the version is not tagged yet, as on a bump into the first
+/// environment). Needs `GITHUB_REPOSITORY`; `GITHUB_SERVER_URL` defaults to github.com.
+fn compare_link(ws: &Workspace, env: &RunEnv, plan: &PromotePlan) -> Option<(String, String)> {
+    let repo = env.var("GITHUB_REPOSITORY")?;
+    let previous = plan.decision.previous.as_ref()?;
+    let server = env
+        .var("GITHUB_SERVER_URL")
+        .unwrap_or("https://github.com")
+        .trim_end_matches('/');
+    let format = &ws.config.tag_format;
+    let from = format.render(&plan.decision.chart, previous);
+    let to = if plan.decision.bump_chart {
+        plan.branch.clone()
+    } else {
+        format.render(&plan.decision.chart, &plan.decision.version)
+    };
+    let enc = crate::adapters::github::encode_path;
+    Some((
+        format!("{from}...{to}"),
+        format!("{server}/{repo}/compare/{}...{}", enc(&from), enc(&to)),
+    ))
 }

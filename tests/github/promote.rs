@@ -107,6 +107,10 @@ fn promote_into_staging_opens_a_ready_pull_request_with_the_pinned_bom() {
         !body.contains("#### 1.0.0"),
         "only sections above 1.0.0: {body}"
     );
+    assert!(
+        body.contains("Code changes: [v1.0.0-frontend...v1.1.0-frontend](https://github.com/octo/shop/compare/v1.0.0-frontend...v1.1.0-frontend)"),
+        "{body}"
+    );
 
     assert_eq!(ran.output("pr-number"), pr.number.to_string());
     assert_eq!(ran.output("pr-url"), pr.html_url);
