@@ -580,27 +580,6 @@ fn demote_headings(section: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::demote_headings;
-
-    #[test]
-    fn section_headings_nest_under_the_version_heading() {
-        let cases = [
-            ("### Fixed\n\n- a\n", "##### Fixed\n\n- a\n"),
-            ("#### Deep\n", "###### Deep\n"),
-            (
-                "```\n### not a heading\n```\n",
-                "```\n### not a heading\n```\n",
-            ),
-            ("#hashtag\n", "#hashtag\n"),
-        ];
-        for (input, want) in cases {
-            assert_eq!(demote_headings(input), want, "{input:?}");
-        }
-    }
-}
-
 /// The compare view from the tag of what the target runs to the new version's tag (or to the
 /// promotion branch when the version is not tagged yet, as on a bump into the first
 /// environment). Needs `GITHUB_REPOSITORY`; `GITHUB_SERVER_URL` defaults to github.com.
@@ -623,4 +602,25 @@ fn compare_link(ws: &Workspace, env: &RunEnv, plan: &PromotePlan) -> Option<(Str
         format!("{from}...{to}"),
         format!("{server}/{repo}/compare/{}...{}", enc(&from), enc(&to)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_headings;
+
+    #[test]
+    fn section_headings_nest_under_the_version_heading() {
+        let cases = [
+            ("### Fixed\n\n- a\n", "##### Fixed\n\n- a\n"),
+            ("#### Deep\n", "###### Deep\n"),
+            (
+                "```\n### not a heading\n```\n",
+                "```\n### not a heading\n```\n",
+            ),
+            ("#hashtag\n", "#hashtag\n"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(demote_headings(input), want, "{input:?}");
+        }
+    }
 }
