@@ -1,6 +1,10 @@
 //! Harness: a fake GitHub seeded with the demo repository on `main`, a checkout of it, and the
 //! real binary run as the container action against the fake (`GITHUB_API_URL`).
 
+#[path = "../support/files.rs"]
+mod files;
+pub use files::{copy_dir, files_under, parse_outputs};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,9 +51,7 @@ impl World {
     pub fn demo() -> Self {
         let fake = FakeGitHub::start();
         fake.create_repo(OWNER, REPO, "main");
-        let mut files = BTreeMap::new();
-        walk(Path::new(DEMO), Path::new(DEMO), &mut files);
-        let list: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        let list: Vec<(String, Vec<u8>)> = files_under(Path::new(DEMO)).into_iter().collect();
         let seed = fake.commit_files(
             OWNER,
             REPO,
@@ -291,60 +293,5 @@ impl Ran {
             self.request_lines().join("\n")
         );
         self
-    }
-}
-
-/// Parses the `GITHUB_OUTPUT` file format, insisting on well-formed heredocs.
-pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = text.split('\n');
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let (name, delim) = line
-            .split_once("<<")
-            .unwrap_or_else(|| panic!("not a heredoc: {line:?}"));
-        let mut value = Vec::new();
-        loop {
-            let l = lines
-                .next()
-                .unwrap_or_else(|| panic!("unterminated output {name}"));
-            if l == delim {
-                break;
-            }
-            value.push(l);
-        }
-        map.insert(name.to_owned(), value.join("\n"));
-    }
-    map
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)
-            .expect("prefix")
-            .to_string_lossy()
-            .into_owned();
-        if entry.file_type().expect("type").is_dir() {
-            walk(root, &path, files);
-        } else {
-            files.insert(rel, std::fs::read(&path).expect("read"));
-        }
     }
 }

@@ -1,6 +1,10 @@
 //! Harness: a copy of the demo repository, the real binary with a scrubbed environment, and
 //! the runner files (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) it writes.
 
+#[path = "../support/files.rs"]
+mod files;
+pub use files::{copy_dir, files_under, parse_outputs};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,9 +64,7 @@ impl Sandbox {
 
     /// Every file under the repository with its bytes, to prove nothing was written.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        let mut files = BTreeMap::new();
-        walk(self.repo(), self.repo(), &mut files);
-        files
+        files_under(self.repo())
     }
 
     /// The binary with a clean environment: only PATH and what the test adds.
@@ -158,73 +160,5 @@ impl Ran {
             .get(name)
             .map(String::as_str)
             .unwrap_or_else(|| panic!("no output {name}: {:?}", self.outputs))
-    }
-}
-
-/// Parses the `GITHUB_OUTPUT` file format, insisting on well-formed heredocs.
-pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = text.split('\n');
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let (name, delim) = line
-            .split_once("<<")
-            .unwrap_or_else(|| panic!("not a heredoc: {line:?}"));
-        let mut value = Vec::new();
-        loop {
-            let l = lines
-                .next()
-                .unwrap_or_else(|| panic!("unterminated output {name}"));
-            if l == delim {
-                break;
-            }
-            value.push(l);
-        }
-        map.insert(name.to_owned(), value.join("\n"));
-    }
-    map
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)
-            .expect("prefix")
-            .to_string_lossy()
-            .into_owned();
-        if rel == ".git" {
-            continue;
-        }
-        let kind = entry.file_type().expect("type");
-        if kind.is_dir() {
-            walk(root, &path, files);
-        } else if kind.is_symlink() {
-            files.insert(
-                rel,
-                std::fs::read_link(&path)
-                    .expect("link")
-                    .to_string_lossy()
-                    .into_owned()
-                    .into_bytes(),
-            );
-        } else {
-            files.insert(rel, std::fs::read(&path).expect("read"));
-        }
     }
 }

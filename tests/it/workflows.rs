@@ -98,28 +98,12 @@ fn resolve(with: &BTreeMap<String, String>, table: &[(&str, &str)]) -> Vec<(Stri
 pub(crate) fn fake_with_demo() -> FakeGitHub {
     let fake = FakeGitHub::start();
     fake.create_repo(OWNER, REPO, "main");
-    let mut files = Vec::new();
-    collect(Path::new(DEMO), Path::new(DEMO), &mut files);
+    let files: Vec<(String, Vec<u8>)> = crate::common::files_under(Path::new(DEMO))
+        .into_iter()
+        .collect();
     let long_ago = OffsetDateTime::now_utc() - fake_github::time::Duration::days(30);
     fake.commit_files(OWNER, REPO, "main", &files, "demo\n", Some(long_ago));
     fake
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            collect(root, &p, out);
-        } else {
-            out.push((
-                p.strip_prefix(root)
-                    .expect("prefix")
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(&p).expect("read"),
-            ));
-        }
-    }
 }
 
 pub(crate) fn run_step(
