@@ -8,7 +8,6 @@
 //! that say what to change. Writes go through the Git Data API, so no `git` binary is needed.
 //! See: <https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api>
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
@@ -113,8 +112,6 @@ pub struct GitHub {
     /// `owner/repo`.
     pub repo: String,
     budget: Duration,
-    requests: AtomicUsize,
-    writes: AtomicUsize,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -151,19 +148,7 @@ impl GitHub {
             base,
             repo: repo.to_owned(),
             budget: budget.unwrap_or(DEFAULT_RETRY_BUDGET),
-            requests: AtomicUsize::new(0),
-            writes: AtomicUsize::new(0),
         })
-    }
-
-    /// Requests sent so far (retries included).
-    pub fn request_count(&self) -> usize {
-        self.requests.load(Ordering::Relaxed)
-    }
-
-    /// Writes sent so far.
-    pub fn write_count(&self) -> usize {
-        self.writes.load(Ordering::Relaxed)
     }
 
     /// `/repos/{owner}/{repo}` + `rest`.
@@ -183,10 +168,6 @@ impl GitHub {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.requests.fetch_add(1, Ordering::Relaxed);
-            if method != Method::GET {
-                self.writes.fetch_add(1, Ordering::Relaxed);
-            }
             let result = self.send_once(&method, path, body, accept).await;
             let wait = match &result {
                 Err(_) => Some(backoff(attempt)),
@@ -384,12 +365,6 @@ impl GitHub {
         Ok((root, blobs))
     }
 
-    /// A commit's tree sha, parents and message.
-    pub async fn commit(&self, sha: &str) -> Result<Value, GitHubError> {
-        self.get(&self.repo_path(&format!("/git/commits/{sha}")))
-            .await
-    }
-
     /// Creates a tree on `base_tree` with inline file contents.
     pub async fn create_tree(
         &self,
@@ -409,17 +384,17 @@ impl GitHub {
         sha_of(&v, "git/trees")
     }
 
-    /// Creates a commit.
+    /// Creates a commit with `parents` (one for a plain commit, two to keep a branch's history).
     pub async fn create_commit(
         &self,
         message: &str,
         tree: &str,
-        parent: &str,
+        parents: &[String],
     ) -> Result<String, GitHubError> {
         let v = self
             .post(
                 &self.repo_path("/git/commits"),
-                &json!({ "message": message, "tree": tree, "parents": [parent] }),
+                &json!({ "message": message, "tree": tree, "parents": parents }),
             )
             .await?;
         sha_of(&v, "git/commits")

@@ -58,6 +58,7 @@ pub fn run_check(common: &CommonArgs, base: Option<&str>, env: &RunEnv) -> Resul
         }
     }
     let releases_dir = ws.config.releases_dir.clone();
+    let mut charts_by_bom = std::collections::BTreeMap::new();
     for file in ws
         .repo
         .list_files(&releases_dir)
@@ -68,7 +69,11 @@ pub fn run_check(common: &CommonArgs, base: Option<&str>, env: &RunEnv) -> Resul
         }
         let path = format!("{releases_dir}/{file}");
         if let Some(text) = ws.read_small(&path)? {
-            out.diagnostics.extend(bom::validate_bom(&text, &path));
+            let (parsed, findings) = bom::check_bom(&text, &path);
+            out.diagnostics.extend(findings);
+            if let Some(parsed) = parsed {
+                charts_by_bom.insert(path, parsed.charts);
+            }
         }
     }
 
@@ -86,7 +91,20 @@ pub fn run_check(common: &CommonArgs, base: Option<&str>, env: &RunEnv) -> Resul
         .map(|c| c.name.as_str())
         .collect();
     out.summary.push_str("\n### Environments\n");
-    out.summary.push_str(&ws.render_environments(&charts));
+    // The summary's table comes from the BOMs just checked: no second read.
+    let deployed: Vec<_> = ws
+        .config
+        .environments
+        .iter()
+        .map(|e| {
+            (
+                e.clone(),
+                charts_by_bom.remove(&ws.bom_path(e)).unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.summary
+        .push_str(&ws.render_environments(&charts, &deployed));
     let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
     out.log.push(format!(
         "check: {} component(s), {errors} error(s), {} warning(s){}",

@@ -73,8 +73,6 @@ pub struct PromotePlan {
     pub chart_path: String,
     /// The changelog path.
     pub changelog_path: String,
-    /// Warnings about the request (e.g. a bump that has no say).
-    pub warnings: Vec<Diagnostic>,
     /// `(label, url)` of the GitHub compare view between the target's old and new version.
     pub compare: Option<(String, String)>,
 }
@@ -158,36 +156,7 @@ pub fn plan_promotion(
     if let Some(from) = &req.from {
         check_name(from).map_err(|e| Stop::Usage(format!("`--from`: {e}")))?;
     }
-    let mut choice = version_choice(req)?;
-    let mut warnings = Vec::new();
-    let source = req
-        .from
-        .clone()
-        .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
-    if let (Some(src), Some(bump)) = (&source, req.bump) {
-        // Past the first environment the version is the source's: a bump has no say.
-        if req.version.is_none() && ws.config.environments.contains(&req.to) {
-            choice = VersionChoice::Default;
-            warnings.push(
-                Diagnostic::warning(
-                    "promotion/bump-ignored",
-                    format!(
-                        "`--bump {}` is ignored: `{}` takes the version `{src}` runs",
-                        format!("{bump:?}").to_lowercase(),
-                        req.to
-                    ),
-                )
-                .with_help(format!(
-                    "bumps apply only to promotions into `{}`",
-                    ws.config
-                        .environments
-                        .first()
-                        .map(String::as_str)
-                        .unwrap_or("the first environment")
-                )),
-            );
-        }
-    }
+    let choice = version_choice(req)?;
     let component = ws
         .component(&req.chart)
         .filter(|c| c.chart_dir.is_some())
@@ -402,7 +371,6 @@ pub fn plan_promotion(
         draft,
         chart_path,
         changelog_path,
-        warnings,
         compare: None,
     };
     plan.compare = compare_link(ws, env, &plan);
@@ -413,7 +381,7 @@ pub fn plan_promotion(
 /// Outputs and summary for a plan.
 pub fn outcome_for(plan: &PromotePlan) -> Outcome {
     let mut out = Outcome {
-        diagnostics: plan.warnings.clone(),
+        diagnostics: plan.decision.warnings.clone(),
         ..Outcome::default()
     };
     let d = &plan.decision;

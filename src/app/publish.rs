@@ -128,18 +128,10 @@ pub async fn write_commit(
         .create_tree(base_tree, files)
         .await
         .map_err(api_failure)?;
-    let commit = gh
-        .post(
-            &gh.repo_path("/git/commits"),
-            &json!({ "message": message, "tree": tree, "parents": parents }),
-        )
+    let sha = gh
+        .create_commit(message, &tree, parents)
         .await
         .map_err(api_failure)?;
-    let sha = commit
-        .get("sha")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
     let moved = match head {
         None => gh.create_branch(branch, &sha).await,
         Some(_) => gh.update_branch(branch, &sha, false).await,

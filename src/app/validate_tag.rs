@@ -208,6 +208,6 @@ pub fn validate(ws: &Workspace, tag: &str) -> Result<(Outcome, Option<ValidTag>)
         component.changelog
     );
     out.summary
-        .push_str(&ws.render_environments(&[component.name.as_str()]));
+        .push_str(&ws.render_environments(&[component.name.as_str()], &ws.deployed()));
     Ok((out, valid))
 }

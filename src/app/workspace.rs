@@ -260,13 +260,17 @@ impl Workspace {
             .collect()
     }
 
-    /// The job summary's environment table for `components` and the Mermaid diagram of the
-    /// promotion path (with the single component's versions when there is one).
-    pub fn render_environments(&self, components: &[&str]) -> String {
+    /// The job summary's environment table for `components` (versions from `deployed`, one
+    /// entry per environment) and the Mermaid diagram of the promotion path, with the single
+    /// component's versions when there is one.
+    pub fn render_environments(
+        &self,
+        components: &[&str],
+        deployed: &[(String, std::collections::BTreeMap<String, String>)],
+    ) -> String {
         use crate::report::{md_cell, render_mermaid};
-        let deployed = self.deployed();
         let mut md = String::from("\n| component |");
-        for (env, _) in &deployed {
+        for (env, _) in deployed {
             md.push_str(&format!(" `{env}` |"));
         }
         md.push_str("\n|---|");
@@ -274,7 +278,7 @@ impl Workspace {
         md.push('\n');
         for c in components {
             md.push_str(&format!("| {} |", md_cell(c)));
-            for (_, charts) in &deployed {
+            for (_, charts) in deployed {
                 md.push_str(&format!(
                     " {} |",
                     charts

@@ -141,6 +141,18 @@ fn entry_text(
 /// empty BOM. Fails, with every problem found, on invalid YAML and on entries of the wrong
 /// shape; value checks (SemVer, floating tags, digests) are [`validate_bom`]'s.
 pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
+    read_bom(text, path).map(|parsed| parsed.bom)
+}
+
+/// A parsed BOM with what its checks need again: the top-level keys and the span locator, so
+/// [`check_bom`] neither re-parses the YAML nor rebuilds the syntax tree.
+struct Parsed {
+    bom: Bom,
+    keys: Vec<String>,
+    locator: Option<Locator>,
+}
+
+fn read_bom(text: &str, path: &str) -> Result<Parsed, Vec<Diagnostic>> {
     let doc = yaml::parse_yaml(text).map_err(|e| {
         vec![diag(
             "bom/invalid-yaml",
@@ -151,7 +163,13 @@ pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
         .with_help("fix the YAML syntax at the reported line")]
     })?;
     let map = match doc {
-        Value::Null => return Ok(Bom::default()),
+        Value::Null => {
+            return Ok(Parsed {
+                bom: Bom::default(),
+                keys: Vec::new(),
+                locator: None,
+            })
+        }
         Value::Mapping(m) => m,
         _ => {
             return Err(vec![diag(
@@ -267,7 +285,12 @@ pub fn parse_bom(text: &str, path: &str) -> Result<Bom, Vec<Diagnostic>> {
     }
     bom.experiment = map.get("experiment").cloned();
     if problems.is_empty() {
-        Ok(bom)
+        let keys = map
+            .keys()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        Ok(Parsed { bom, keys, locator })
     } else {
         Err(problems)
     }
@@ -310,26 +333,27 @@ fn image_pin(value: &Value, loc: Option<&Locator>, text: &str, name: &str) -> Op
 /// missing image tags (a floating tag beside a valid digest is a warning), malformed digests,
 /// and unknown top-level keys (warnings).
 pub fn validate_bom(text: &str, path: &str) -> Vec<Diagnostic> {
-    let bom = match parse_bom(text, path) {
-        Ok(bom) => bom,
-        Err(problems) => return problems,
+    check_bom(text, path).1
+}
+
+/// [`validate_bom`], also handing back the BOM when it could be read, for callers that need
+/// both (one parse instead of two).
+pub fn check_bom(text: &str, path: &str) -> (Option<Bom>, Vec<Diagnostic>) {
+    let Parsed { bom, keys, locator } = match read_bom(text, path) {
+        Ok(parsed) => parsed,
+        Err(problems) => return (None, problems),
     };
-    let locator = Locator::new(text).ok();
     let loc = locator.as_ref();
     let mut out = Vec::new();
 
-    if let Ok(Value::Mapping(map)) = yaml::parse_yaml(text) {
-        for key in map.keys().filter_map(Value::as_str) {
-            if !KNOWN_KEYS.contains(&key) {
-                out.push(
-                    Diagnostic::warning("bom/unknown-key", format!("unknown key `{key}`"))
-                        .in_file(path)
-                        .at_line(line_at(loc, &[PathSeg::Key(key)]))
-                        .with_help(
-                            "a BOM holds `environment`, `charts`, `images` and `experiment`",
-                        ),
-                );
-            }
+    for key in keys.iter().map(String::as_str) {
+        if !KNOWN_KEYS.contains(&key) {
+            out.push(
+                Diagnostic::warning("bom/unknown-key", format!("unknown key `{key}`"))
+                    .in_file(path)
+                    .at_line(line_at(loc, &[PathSeg::Key(key)]))
+                    .with_help("a BOM holds `environment`, `charts`, `images` and `experiment`"),
+            );
         }
     }
     if let Some(env) = bom.environment.as_deref() {
@@ -454,7 +478,7 @@ pub fn validate_bom(text: &str, path: &str) -> Vec<Diagnostic> {
             );
         }
     }
-    out
+    (Some(bom), out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,6 +72,8 @@ pub struct PromotionPlan {
     pub bump_chart: bool,
     /// True when the target already runs `version`: nothing to do.
     pub already_done: bool,
+    /// Warnings about the request that did not stop it (e.g. a bump that has no say).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Why the request cannot even be evaluated: bad input (exit 2).
@@ -84,16 +86,6 @@ pub enum UsageError {
         name: String,
         /// The configured path, `dev → staging → prod`.
         path: String,
-    },
-    /// `--bump` past the first environment.
-    #[error("`--bump` applies only to promotions into `{first}`; `{to}` takes the version `{from}` runs")]
-    BumpPastFirst {
-        /// First environment.
-        first: String,
-        /// Target.
-        to: String,
-        /// Source.
-        from: String,
     },
 }
 
@@ -153,14 +145,30 @@ pub fn decide(
     let previous = facts.deployed.get(&request.to).cloned();
     let mut findings = Vec::new();
 
-    let version = match (&from, &request.version) {
+    // Past the first environment the version is the source's: a bump has no say, and one
+    // promotion form (version or bump) serves every target, so it is ignored with a warning.
+    let mut warnings = Vec::new();
+    let choice = match (&from, &request.version) {
         (Some(src), VersionChoice::Bump(_) | VersionChoice::Auto) => {
-            return Err(Ok(UsageError::BumpPastFirst {
-                first,
-                to: request.to.clone(),
-                from: src.clone(),
-            }))
+            let level = match &request.version {
+                VersionChoice::Bump(b) => b.as_str(),
+                _ => "auto",
+            };
+            warnings.push(
+                Diagnostic::warning(
+                    "promotion/bump-ignored",
+                    format!(
+                        "`--bump {level}` is ignored: `{}` takes the version `{src}` runs",
+                        request.to
+                    ),
+                )
+                .with_help(format!("bumps apply only to promotions into `{first}`")),
+            );
+            &VersionChoice::Default
         }
+        (_, choice) => choice,
+    };
+    let version = match (&from, choice) {
         (Some(src), choice) => {
             let Some(running) = facts.deployed.get(src) else {
                 return Err(Err(vec![Diagnostic::error(
@@ -254,6 +262,7 @@ pub fn decide(
         version,
         bump_chart: bump_chart && !already_done,
         already_done,
+        warnings,
     })
 }
 
@@ -383,14 +392,17 @@ mod tests {
             decide(&envs(), &req(None, "qa", VersionChoice::Default), &f),
             Err(Ok(UsageError::UnknownEnvironment { .. }))
         ));
-        assert!(matches!(
-            decide(
-                &envs(),
-                &req(None, "prod", VersionChoice::Bump(Bump::Patch)),
-                &f
-            ),
-            Err(Ok(UsageError::BumpPastFirst { .. }))
-        ));
+        let plan = decide(
+            &envs(),
+            &req(None, "prod", VersionChoice::Bump(Bump::Patch)),
+            &f,
+        )
+        .expect("a bump past the first environment is ignored");
+        assert_eq!(plan.version, v("1.3.0"));
+        assert_eq!(
+            plan.warnings.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["promotion/bump-ignored"]
+        );
     }
 
     #[test]
