@@ -121,12 +121,26 @@ fn check(c: &mut Criterion) {
         };
         let env = RunEnv::default();
         assert!(
-            run_check(&common, None, &env).is_ok(),
+            run_check(
+                &common,
+                &release_action::app::check::CheckRequest::default(),
+                &env
+            )
+            .is_ok(),
             "generated repository passes"
         );
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| black_box(run_check(&common, None, &env).is_ok()))
+            b.iter(|| {
+                black_box(
+                    run_check(
+                        &common,
+                        &release_action::app::check::CheckRequest::default(),
+                        &env,
+                    )
+                    .is_ok(),
+                )
+            })
         });
     }
     group.finish();

@@ -56,9 +56,12 @@ pub enum CliCommand {
     Check {
         #[command(flatten)]
         common: CommonArgs,
-        /// Compare changed charts with this git revision (default: the pull request's base).
+        /// Judge the change against this git revision (default: the pull request's base).
         #[arg(long)]
         base: Option<String>,
+        /// Judge the whole repository, not only what the change touches (a scheduled audit).
+        #[arg(long)]
+        all: bool,
     },
     /// Print a version's changelog section to stdout.
     Notes {

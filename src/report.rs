@@ -7,6 +7,7 @@ pub fn render_diagnostic(d: &Diagnostic) -> String {
     let level = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Notice => "note",
     };
     let mut out = format!("{level}: {d}\n");
     for help in &d.help {
@@ -29,13 +30,20 @@ pub fn render_findings_markdown(diagnostics: &[Diagnostic]) -> String {
     if diagnostics.is_empty() {
         return String::new();
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let notices = count(Severity::Notice);
     let mut md = format!(
-        "\n### Findings: {errors} error(s), {} warning(s)\n\n| | where | what | code |\n|---|---|---|---|\n",
-        diagnostics.len() - errors
+        "\n### Findings: {} error(s), {} warning(s){}\n\n| | where | what | code |\n|---|---|---|---|\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        if notices > 0 { format!(", {notices} notice(s)") } else { String::new() }
     );
     for d in diagnostics {
-        let icon = if d.is_error() { "❌" } else { "⚠️" };
+        let icon = match d.severity {
+            Severity::Error => "❌",
+            Severity::Warning => "⚠️",
+            Severity::Notice => "ℹ️",
+        };
         let place = match (&d.file, d.line) {
             (Some(f), Some(l)) => format!("`{}:{l}`", md_cell(f)),
             (Some(f), None) => format!("`{}`", md_cell(f)),

@@ -114,7 +114,14 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
         CliCommand::Release { common, tag, draft } => {
             app::run_release(common, tag.as_deref(), *draft, env)
         }
-        CliCommand::Check { common, base } => app::run_check(common, base.as_deref(), env),
+        CliCommand::Check { common, base, all } => app::run_check(
+            common,
+            &app::check::CheckRequest {
+                base: base.clone(),
+                all: *all,
+            },
+            env,
+        ),
         CliCommand::Notes {
             common,
             tag,

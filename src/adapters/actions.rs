@@ -45,6 +45,7 @@ pub fn render_annotation(d: &Diagnostic) -> String {
     let level = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Notice => "notice",
     };
     let mut props = Vec::new();
     if let Some(file) = &d.file {

@@ -151,6 +151,25 @@ impl RepoDir {
 
     /// Reads a text file; `Ok(None)` if it does not exist.
     pub fn read(&self, rel: &str, limit: u64) -> Result<Option<String>, FsError> {
+        let Some(bytes) = self.read_bytes(rel, limit)? else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes).map(Some).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            FsError::NotUtf8 {
+                path: rel.to_owned(),
+                line,
+            }
+        })
+    }
+
+    /// Reads a file's bytes; `Ok(None)` if it does not exist (or is a directory).
+    pub fn read_bytes(&self, rel: &str, limit: u64) -> Result<Option<Vec<u8>>, FsError> {
         let full = self.resolve(rel)?;
         let file = match std::fs::File::open(&full) {
             Ok(f) => f,
@@ -188,18 +207,7 @@ impl RepoDir {
                 limit,
             });
         }
-        String::from_utf8(bytes).map(Some).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            FsError::NotUtf8 {
-                path: rel.to_owned(),
-                line,
-            }
-        })
+        Ok(Some(bytes))
     }
 
     /// Names of the subdirectories of `rel`, sorted; empty if it does not exist.

@@ -22,8 +22,24 @@ pub enum GitError {
         message: String,
     },
     /// The revision does not exist in this repository.
-    #[error("the base `{0}` is not in this repository; fetch it first (e.g. `git fetch origin {0}`, or `fetch-depth: 0` in actions/checkout)")]
+    #[error("the base `{0}` is not in this repository; fetch it first (e.g. `{fetch}`, or `fetch-depth: 0` in actions/checkout)", fetch = fetch_hint(.0))]
     UnknownRevision(String),
+    /// No `git` program could be started.
+    #[error("cannot run `git` ({0}); on a pull request with a token the base is read through the GitHub API instead, or install git")]
+    Unavailable(String),
+    /// The directory is not a git repository.
+    #[error("`{0}` is not a git repository, so the base cannot be read; check out with git, or run without `--base`")]
+    NotARepository(String),
+}
+
+/// The `git fetch` that brings `rev`: a remote-tracking name is fetched from its remote.
+fn fetch_hint(rev: &str) -> String {
+    match rev.split_once('/') {
+        Some((remote, branch)) if remote == "origin" || remote == "upstream" => {
+            format!("git fetch {remote} {branch}")
+        }
+        _ => format!("git fetch origin {rev}"),
+    }
 }
 
 fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
@@ -36,10 +52,7 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
         // Only this directory's own repository: never one found further up.
         .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap_or(root))
         .output()
-        .map_err(|e| GitError::Failed {
-            args: args.join(" "),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| GitError::Unavailable(e.to_string()))?;
     if out.status.success() {
         Ok(out.stdout)
     } else {
@@ -68,9 +81,14 @@ pub fn check_revision(rev: &str) -> Result<(), GitError> {
 /// The merge base of `base` and `HEAD`: where the change under review starts.
 pub fn merge_base(root: &Path, base: &str) -> Result<String, GitError> {
     check_revision(base)?;
+    if !root.join(".git").exists() {
+        return Err(GitError::NotARepository(root.display().to_string()));
+    }
     let spec = format!("{base}^{{commit}}");
-    git(root, &["rev-parse", "--verify", "--quiet", &spec])
-        .map_err(|_| GitError::UnknownRevision(base.to_owned()))?;
+    git(root, &["rev-parse", "--verify", "--quiet", &spec]).map_err(|e| match e {
+        GitError::Failed { .. } => GitError::UnknownRevision(base.to_owned()),
+        other => other,
+    })?;
     let out = git(root, &["merge-base", base, "HEAD"])?;
     Ok(String::from_utf8_lossy(&out).trim().to_owned())
 }
@@ -88,13 +106,94 @@ pub fn changed_files(root: &Path, rev: &str) -> Result<Vec<String>, GitError> {
     Ok(files)
 }
 
-/// The content of `path` at `rev`, or `None` if it did not exist there.
-pub fn show(root: &Path, rev: &str, path: &str) -> Result<Option<String>, GitError> {
+/// The files at `rev` under each of `dirs` (repository paths, recursively).
+pub fn list_files(root: &Path, rev: &str, dirs: &[&str]) -> Result<Vec<String>, GitError> {
     check_revision(rev)?;
-    match git(root, &["show", &format!("{rev}:{path}")]) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(_) => Ok(None),
+    let mut args = vec!["ls-tree", "-r", "--name-only", "-z", rev, "--"];
+    args.extend(dirs.iter().copied());
+    Ok(split_z(&git(root, &args)?))
+}
+
+/// The contents of `paths` at `rev`, each `None` when the path did not exist there. One `git
+/// cat-file --batch` reads them all; any failure is an error, never a missing file.
+pub fn read_files(
+    root: &Path,
+    rev: &str,
+    paths: &[String],
+) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+    use std::io::Write as _;
+    check_revision(rev)?;
+    let failed = |message: String| GitError::Failed {
+        args: "cat-file --batch".to_owned(),
+        message,
+    };
+    if paths.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap_or(root))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| GitError::Unavailable(e.to_string()))?;
+    let mut input = String::new();
+    for p in paths {
+        if p.contains('\n') {
+            return Err(failed(format!(
+                "path `{}` holds a newline",
+                p.escape_debug()
+            )));
+        }
+        input.push_str(&format!("{rev}:{p}\n"));
+    }
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| failed("no stdin".into()))?;
+    // NOTE: written from a thread so that a large answer cannot block the writer.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| failed(e.to_string()))?;
+    writer
+        .join()
+        .map_err(|_| failed("writer thread".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+    if !out.status.success() {
+        return Err(failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ));
+    }
+    let mut rest = out.stdout.as_slice();
+    let mut files = Vec::with_capacity(paths.len());
+    for _ in paths {
+        let nl = memchr::memchr(b'\n', rest).ok_or_else(|| failed("truncated answer".into()))?;
+        let header = String::from_utf8_lossy(&rest[..nl]).into_owned();
+        rest = &rest[nl + 1..];
+        if header.ends_with(" missing") {
+            files.push(None);
+            continue;
+        }
+        let mut parts = header.split(' ');
+        let (Some(_), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(failed(format!("unexpected answer `{header}`")));
+        };
+        let size: usize = size
+            .parse()
+            .map_err(|_| failed(format!("unexpected answer `{header}`")))?;
+        if rest.len() < size + 1 {
+            return Err(failed("truncated answer".into()));
+        }
+        // A directory at that path is no file there.
+        files.push((kind == "blob").then(|| rest[..size].to_vec()));
+        rest = &rest[size + 1..];
+    }
+    Ok(files)
 }
 
 fn split_z(bytes: &[u8]) -> Vec<String> {
@@ -117,5 +216,12 @@ mod tests {
         for ok in ["main", "origin/main", "HEAD~1", "abc123"] {
             assert!(check_revision(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn the_fetch_hint_names_the_remote_branch() {
+        assert_eq!(fetch_hint("origin/main"), "git fetch origin main");
+        assert_eq!(fetch_hint("main"), "git fetch origin main");
+        assert_eq!(fetch_hint("abc123"), "git fetch origin abc123");
     }
 }

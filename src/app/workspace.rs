@@ -7,7 +7,7 @@ use anyhow::anyhow;
 use super::{RunEnv, Stop};
 use crate::adapters::fs::{FsError, RepoDir, MAX_CHANGELOG, MAX_SMALL_FILE};
 use crate::cli::CommonArgs;
-use crate::domain::config::{parse_config, Config, DEFAULT_CONFIG_PATH};
+use crate::domain::config::{parse_config, ChangelogMode, Config, DEFAULT_CONFIG_PATH};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
 
@@ -44,6 +44,8 @@ pub struct Workspace {
     pub components: Vec<Component>,
     /// Chart directories whose names are not valid component names.
     pub bad_chart_dirs: Vec<String>,
+    /// Charts whose `name:` an earlier chart already has: name, first directory, this one.
+    pub duplicates: Vec<(String, String, String)>,
 }
 
 /// The repository directory a command works on.
@@ -91,6 +93,12 @@ impl Workspace {
             }
             None => Config::default(),
         };
+        Self::with_config(repo, config, &config_path)
+    }
+
+    /// The repository at `repo` read with `config` (for a base revision laid out on disk, which
+    /// is judged by the head's configuration).
+    pub fn with_config(repo: RepoDir, config: Config, config_path: &str) -> Result<Self, Stop> {
         let charts_dir = match &config.charts_dir {
             Some(d) => d.clone(),
             None if repo
@@ -109,26 +117,45 @@ impl Workspace {
             }
             None => "helm/charts".to_owned(),
         };
-        let mut components = Vec::new();
+        let mut components: Vec<Component> = Vec::new();
         let mut bad_chart_dirs = Vec::new();
+        let mut duplicates = Vec::new();
         for dir in repo.list_dirs(&charts_dir).map_err(fs_stop)? {
             let chart_dir = format!("{charts_dir}/{dir}");
-            if !repo.exists(&format!("{chart_dir}/Chart.yaml")) {
+            let chart_path = format!("{chart_dir}/Chart.yaml");
+            if !repo.exists(&chart_path) {
                 continue;
             }
-            if check_name(&dir).is_err() {
-                bad_chart_dirs.push(chart_dir);
+            // A chart is known by its `name:`, as Helm and chart-releaser know it; the directory
+            // name stands in only when Chart.yaml has no usable name (`check` reports that).
+            let declared = repo
+                .read(&chart_path, MAX_SMALL_FILE)
+                .ok()
+                .flatten()
+                .and_then(|text| crate::domain::chart::parse_chart(&text, &chart_path).ok())
+                .map(|chart| chart.name)
+                .filter(|name| check_name(name).is_ok());
+            let name = match declared {
+                Some(name) => name,
+                None if check_name(&dir).is_ok() => dir,
+                None => {
+                    bad_chart_dirs.push(chart_dir);
+                    continue;
+                }
+            };
+            if let Some(first) = components.iter().find(|c| c.name == name) {
+                duplicates.push((name, first.chart_dir.clone().unwrap_or_default(), chart_dir));
                 continue;
             }
             let own = format!("{chart_dir}/CHANGELOG.md");
-            let changelog = if repo.exists(&own) {
+            let changelog = if config.changelog != ChangelogMode::Root && repo.exists(&own) {
                 own
             } else {
                 "CHANGELOG.md".to_owned()
             };
             components.push(Component {
-                name: dir,
-                version_files: vec![format!("{chart_dir}/Chart.yaml")],
+                name,
+                version_files: vec![chart_path],
                 chart_dir: Some(chart_dir),
                 changelog,
             });
@@ -172,6 +199,7 @@ impl Workspace {
             charts_dir,
             components,
             bad_chart_dirs,
+            duplicates,
         })
     }
 

@@ -325,18 +325,19 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
         ),
     }
     if chart.name != dir_name {
+        // NOTE: Helm and chart-releaser know a chart by its `name:`; the directory is free.
         out.push(
-            diag(
+            Diagnostic::warning(
                 "chart/name-mismatch",
-                path,
-                chart.name_line,
                 format!(
                     "chart name `{}` differs from its directory `{dir_name}`",
                     chart.name
                 ),
             )
+            .in_file(path)
+            .at_line(chart.name_line)
             .with_help(format!(
-                "set `name: {dir_name}` or rename the directory to `{}`",
+                "the chart is known by its `name:`; rename the directory to `{}` to keep them alike",
                 chart.name
             )),
         );

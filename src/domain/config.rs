@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::name::check_name;
+use super::rules::RuleLevels;
 use super::tag::TagFormat;
 
 /// Where the configuration is looked for when `--config` is not given.
@@ -21,6 +22,50 @@ pub struct DeclaredComponent {
     pub changelog: Option<String>,
     /// Repository-relative version files that must all agree.
     pub version_files: Vec<String>,
+}
+
+/// Where a repository keeps its changelogs (`changelog:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChangelogMode {
+    /// Each chart's `CHANGELOG.md`, falling back to the root one.
+    #[default]
+    PerChart,
+    /// One root `CHANGELOG.md` for every chart.
+    Root,
+    /// No changelogs: no rule asks for one.
+    None,
+}
+
+impl ChangelogMode {
+    /// The spelling in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PerChart => "per-chart",
+            Self::Root => "root",
+            Self::None => "none",
+        }
+    }
+}
+
+/// When a changed chart must carry a higher version (`version-bump:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VersionBump {
+    /// Every change to a chart bumps its version, as chart-testing requires.
+    #[default]
+    EveryChange,
+    /// A change may leave the version alone when it records itself under `[Unreleased]`; the
+    /// release that cuts `[Unreleased]` (such as `promote`) bumps the version.
+    AtRelease,
+}
+
+impl VersionBump {
+    /// The spelling in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EveryChange => "every-change",
+            Self::AtRelease => "at-release",
+        }
+    }
 }
 
 /// The validated configuration.
@@ -52,6 +97,12 @@ pub struct Config {
     pub bump_exempt: Vec<String>,
     /// Branches a released commit must be on; `None` means the default branch.
     pub release_branches: Option<Vec<String>>,
+    /// Where changelogs live, if anywhere.
+    pub changelog: ChangelogMode,
+    /// The level of each rule the repository chose.
+    pub rules: RuleLevels,
+    /// When a changed chart must carry a higher version.
+    pub version_bump: VersionBump,
 }
 
 impl Default for Config {
@@ -70,6 +121,9 @@ impl Default for Config {
             latest_component: None,
             bump_exempt: vec!["CHANGELOG.md".into(), "README.md".into()],
             release_branches: None,
+            changelog: ChangelogMode::PerChart,
+            rules: RuleLevels::default(),
+            version_bump: VersionBump::EveryChange,
         }
     }
 }
@@ -109,6 +163,9 @@ struct RawConfig {
     latest_component: Option<String>,
     bump_exempt: Option<Vec<String>>,
     release_branches: Option<Vec<String>>,
+    changelog: Option<String>,
+    rules: Option<BTreeMap<String, String>>,
+    version_bump: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +185,51 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         message: e.to_string(),
     })?;
     let mut config = Config::default();
+    if let Some(mode) = raw.changelog {
+        config.changelog = match mode.as_str() {
+            "per-chart" => ChangelogMode::PerChart,
+            "root" => ChangelogMode::Root,
+            "none" => ChangelogMode::None,
+            other => {
+                return Err(ConfigError {
+                    line: key_line(text, "changelog"),
+                    message: format!(
+                        "`changelog` is `{}`; write `per-chart`, `root` or `none`",
+                        other.escape_debug()
+                    ),
+                })
+            }
+        };
+    }
+    if let Some(policy) = raw.version_bump {
+        config.version_bump = match policy.as_str() {
+            "every-change" => VersionBump::EveryChange,
+            "at-release" => VersionBump::AtRelease,
+            other => {
+                return Err(ConfigError {
+                    line: key_line(text, "version-bump"),
+                    message: format!(
+                        "`version-bump` is `{}`; write `every-change` or `at-release`",
+                        other.escape_debug()
+                    ),
+                })
+            }
+        };
+    }
+    if let Some(rules) = &raw.rules {
+        config.rules = RuleLevels::parse(rules.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| {
+                let id = match &e {
+                    super::rules::RuleError::Unknown { id, .. }
+                    | super::rules::RuleError::BadLevel { id, .. } => id.clone(),
+                    super::rules::RuleError::Fixed(id) => id.clone(),
+                };
+                ConfigError {
+                    line: key_line(text, &id).or_else(|| key_line(text, "rules")),
+                    message: format!("{e} (the rules are listed in docs/rules.md)"),
+                }
+            })?;
+    }
     if let Some(dir) = raw.charts_dir {
         config.charts_dir = Some(check_rel_path("charts-dir", &dir)?);
     }
@@ -270,6 +372,26 @@ impl Config {
     pub fn is_protected(&self, env: &str) -> bool {
         self.protected.iter().any(|p| p == env)
     }
+}
+
+/// The 1-based line where `key:` first appears as a mapping key (plain or quoted).
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches(['{', ',', ' ']);
+            [
+                format!("{key}:"),
+                format!("\"{key}\":"),
+                format!("'{key}':"),
+            ]
+            .iter()
+            .any(|k| {
+                t.starts_with(k.as_str())
+                    || l.contains(&format!(" {k}"))
+                    || l.contains(&format!("{{{k}"))
+            })
+        })
+        .map(|i| i + 1)
 }
 
 /// A relative path inside the repository: no absolute paths, no `..`, `/` separators.

@@ -8,6 +8,8 @@ use std::fmt;
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// Information, such as a finding that already existed before the change under review.
+    Notice,
     /// Reported, but the gate still passes.
     Warning,
     /// The gate fails (exit 1).
@@ -48,6 +50,14 @@ impl Diagnostic {
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    /// A notice with no location yet.
+    pub fn notice(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Notice,
             ..Self::error(code, message)
         }
     }

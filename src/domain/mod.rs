@@ -1,5 +1,6 @@
 //! Pure domain: parsing, validating and planning release artefacts. No I/O here: every function
 //! takes text or values and returns values.
+pub mod baseline;
 pub mod bom;
 pub mod changelog;
 pub mod chart;
@@ -8,6 +9,7 @@ pub mod diagnostic;
 pub mod helmignore;
 pub mod name;
 pub mod promotion;
+pub mod rules;
 pub mod tag;
 pub mod values;
 pub mod version;

@@ -36,12 +36,14 @@ use crate::domain::diagnostic::Diagnostic;
 
 mod cut;
 mod scan;
+mod style;
 #[cfg(test)]
 mod tests;
 mod title;
 mod validate;
 
 pub use cut::{cut_release, CutError};
+pub use style::{first_section_line, HeadingStyle};
 pub use validate::validate;
 
 use scan::{Event, Scanner};
@@ -268,6 +270,28 @@ pub fn extract<'a>(text: &'a str, version: &str) -> Option<&'a str> {
     let log = build(text, Some(version));
     let section = log.section(version)?;
     text.get(section.content_range.clone())
+}
+
+/// Whether `head` records changes under `[Unreleased]` that `base` did not have there: a line
+/// of the head's `[Unreleased]` section that is not in the base's.
+///
+/// ```
+/// use release_action::domain::changelog::unreleased_gained;
+/// let base = "## [Unreleased]\n\n- a\n\n## [1.0.0] - 2024-01-01\n";
+/// assert!(unreleased_gained(base, "## [Unreleased]\n\n- a\n- b\n\n## [1.0.0] - 2024-01-01\n"));
+/// assert!(!unreleased_gained(base, base));
+/// assert!(!unreleased_gained(base, "## [1.0.0] - 2024-01-01\n"));
+/// ```
+pub fn unreleased_gained(base: &str, head: &str) -> bool {
+    let Some(now) = extract(head, "Unreleased") else {
+        return false;
+    };
+    let before: std::collections::HashSet<&str> = extract(base, "Unreleased")
+        .map(|t| t.lines().map(str::trim).collect())
+        .unwrap_or_default();
+    now.lines()
+        .map(str::trim)
+        .any(|l| !l.is_empty() && !l.starts_with('#') && !before.contains(l))
 }
 
 /// Released sections with `after < version <= upto`, newest first, as

@@ -32,6 +32,7 @@ use crate::domain::diagnostic::Diagnostic;
 /// ```
 pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
     let log = parse(text);
+    let style = super::HeadingStyle::of(&log);
     let mut out: Vec<Diagnostic> = Vec::new();
 
     if log.sections.is_empty() {
@@ -120,7 +121,7 @@ pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
                         ),
                     ),
                 }
-                check_date(section, version, date.as_deref(), &mut out);
+                check_date(section, version, date.as_deref(), &style, &mut out);
                 let empty = text
                     .get(section.content_range.clone())
                     .is_none_or(|c| c.trim().is_empty());
@@ -145,14 +146,36 @@ pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
     out.into_iter().map(|d| d.in_file(path)).collect()
 }
 
-fn check_date(section: &Section, version: &str, date: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn check_date(
+    section: &Section,
+    version: &str,
+    date: Option<&str>,
+    style: &super::HeadingStyle,
+    out: &mut Vec<Diagnostic>,
+) {
     match date {
         None => out.push(
-            Diagnostic::error("changelog/missing-date", format!("release `{version}` has no date"))
-                .at_line(section.line)
-                .with_help(format!(
-                    "write the heading as `## [{version}] - YYYY-MM-DD`, e.g. `## [{version}] - 2025-03-01`"
-                )),
+            // NOTE: the hint keeps the file's own style (of its newest release) and the
+            // heading's own brackets, so following it creates no other finding.
+            Diagnostic::error(
+                "changelog/missing-date",
+                format!("release `{version}` has no date"),
+            )
+            .at_line(section.line)
+            .with_help(format!(
+                "write the heading as `{}`, with the date in ISO 8601 (e.g. `2025-03-01`)",
+                super::HeadingStyle {
+                    level: section.level,
+                    bracketed: section.label.is_some(),
+                    links: section.label.is_some(),
+                    v_prefix: section
+                        .title
+                        .trim_start_matches(['[', ' '])
+                        .starts_with('v'),
+                    ..style.clone()
+                }
+                .render(version, "YYYY-MM-DD", true)
+            )),
         ),
         Some(date) => {
             if let Some(problem) = date_problem(date) {
