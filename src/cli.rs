@@ -152,6 +152,17 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Write `.github/release-action.yml` inferred from the repository, with the evidence.
+    Init {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Print the files instead of writing them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the pull-request gate and release-tag workflows.
+        #[arg(long)]
+        workflows: bool,
+    },
     /// Run as a GitHub Action: read `INPUT_COMMAND` and the other `INPUT_*` variables.
     Action,
 }

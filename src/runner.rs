@@ -114,6 +114,18 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
         CliCommand::Release { common, tag, draft } => {
             app::run_release(common, tag.as_deref(), *draft, env)
         }
+        CliCommand::Init {
+            common,
+            dry_run,
+            workflows,
+        } => app::init::run_init(
+            common,
+            app::init::InitRequest {
+                dry_run: *dry_run,
+                workflows: *workflows,
+            },
+            env,
+        ),
         CliCommand::Check { common, base, all } => app::run_check(
             common,
             &app::check::CheckRequest {

@@ -192,7 +192,7 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             "none" => ChangelogMode::None,
             other => {
                 return Err(ConfigError {
-                    line: key_line(text, "changelog"),
+                    line: key_line(text, "changelog", false),
                     message: format!(
                         "`changelog` is `{}`; write `per-chart`, `root` or `none`",
                         other.escape_debug()
@@ -207,7 +207,7 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             "at-release" => VersionBump::AtRelease,
             other => {
                 return Err(ConfigError {
-                    line: key_line(text, "version-bump"),
+                    line: key_line(text, "version-bump", false),
                     message: format!(
                         "`version-bump` is `{}`; write `every-change` or `at-release`",
                         other.escape_debug()
@@ -225,7 +225,7 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
                     super::rules::RuleError::Fixed(id) => id.clone(),
                 };
                 ConfigError {
-                    line: key_line(text, &id).or_else(|| key_line(text, "rules")),
+                    line: key_line(text, &id, true).or_else(|| key_line(text, "rules", false)),
                     message: format!("{e} (the rules are listed in docs/rules.md)"),
                 }
             })?;
@@ -374,21 +374,20 @@ impl Config {
     }
 }
 
-/// The 1-based line where `key:` first appears as a mapping key (plain or quoted).
-fn key_line(text: &str, key: &str) -> Option<usize> {
+/// The 1-based line where `key:` first starts a line (after indentation, when `nested`), plain
+/// or quoted; also inside a one-line flow mapping `{ key: … }` when `nested`.
+fn key_line(text: &str, key: &str, nested: bool) -> Option<usize> {
+    let forms = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+    ];
     text.lines()
         .position(|l| {
-            let t = l.trim_start().trim_start_matches(['{', ',', ' ']);
-            [
-                format!("{key}:"),
-                format!("\"{key}\":"),
-                format!("'{key}':"),
-            ]
-            .iter()
-            .any(|k| {
-                t.starts_with(k.as_str())
-                    || l.contains(&format!(" {k}"))
-                    || l.contains(&format!("{{{k}"))
+            let t = if nested { l.trim_start() } else { l };
+            forms.iter().any(|f| {
+                t.starts_with(f.as_str())
+                    || (nested && (l.contains(&format!("{{ {f}")) || l.contains(&format!(", {f}"))))
             })
         })
         .map(|i| i + 1)

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod config;
 pub mod diagnostic;
 pub mod helmignore;
+pub mod infer;
 pub mod name;
 pub mod promotion;
 pub mod rules;

@@ -4,6 +4,8 @@ mod bom;
 mod check;
 mod common;
 mod hostile;
+mod init;
+mod judge_change;
 mod notes;
 mod promote;
 mod snapshot;

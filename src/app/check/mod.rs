@@ -45,10 +45,9 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
         // A change that removes the last charts is judged (there is nothing left to judge);
         // anywhere else no charts means a wrong `charts-dir`, never a pass.
         let removed_charts = base.as_ref().is_some_and(|b| {
-            b.changed.iter().any(|p| {
-                p.strip_prefix(&format!("{}/", ws.charts_dir))
-                    .is_some_and(|rest| rest.split('/').nth(1) == Some("Chart.yaml"))
-            })
+            b.changed
+                .iter()
+                .any(|p| p.ends_with("/Chart.yaml") && !ws.repo.exists(p))
         });
         if !removed_charts {
             return Err(no_charts(&ws));
@@ -65,11 +64,13 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
     let head = judge(&ws, scope, base.is_some())?;
     let mut out = Outcome::default();
     let mut preexisting = Vec::new();
-    match (&base, &change) {
-        (Some(b), Some(ch)) => {
-            let (_dir, repo) = b.materialize(&paths_read(&ws, scope)?, &ws.repo)?;
-            let base_ws = Workspace::with_config(repo, ws.config.clone(), "")?;
-            let at_base = judge(&base_ws, scope, true)?;
+    out.diagnostics = head.findings.clone();
+    if let (Some(b), Some(ch)) = (&base, &change) {
+        let (_dir, repo) = b.materialize(&paths_read(&ws, scope)?, &ws.repo)?;
+        let base_ws = Workspace::with_config(repo, ws.config.clone(), "")?;
+        let at_base = judge(&base_ws, scope, true)?;
+        // `--all` is an audit: the history counts too; only the bump check needs the base.
+        if !req.all {
             let head_prints =
                 baseline::fingerprints(&head.findings, |f| head.texts.get(f).map(String::as_str));
             let base_prints = baseline::fingerprints(&at_base.findings, |f| {
@@ -78,10 +79,9 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
             let (new, old) = baseline::split(head.findings.clone(), &head_prints, &base_prints);
             out.diagnostics = new;
             preexisting = old;
-            let bumps = bump_findings(&ws, ch, &head, &at_base)?;
-            out.diagnostics.extend(ws.config.rules.apply(bumps));
         }
-        _ => out.diagnostics = head.findings.clone(),
+        let bumps = bump_findings(&ws, ch, &head, &at_base)?;
+        out.diagnostics.extend(ws.config.rules.apply(bumps));
     }
     let notices = baseline::notices(&preexisting);
     out.summary = render_summary(
@@ -136,6 +136,42 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
     gate(out)
 }
 
+/// A change of only exempt files may still add a release section to the changelog: then the
+/// changelog announces a version that the chart does not carry, and the bump is missing.
+fn announced_without_bump(
+    ws: &Workspace,
+    c: &crate::app::workspace::Component,
+    head: &Judged,
+    at_base: &Judged,
+) -> Option<Diagnostic> {
+    if ws.config.changelog == ChangelogMode::None {
+        return None;
+    }
+    let path = c.chart_path()?;
+    let now = chart::parse_chart(head.texts.get(&path)?, &path).ok()?;
+    let version = semver::Version::parse(&now.version).ok()?;
+    let log = changelog::parse(head.texts.get(&c.changelog)?);
+    let before = at_base.texts.get(&c.changelog).map(|t| changelog::parse(t));
+    let announced = log.releases().find_map(|s| {
+        let v = s.heading.version()?;
+        let parsed = semver::Version::parse(v).ok()?;
+        let new = before.as_ref().is_none_or(|b| b.section(v).is_none());
+        (new && parsed.cmp_precedence(&version) == std::cmp::Ordering::Greater).then_some(parsed)
+    })?;
+    Some(
+        Diagnostic::error(
+            "check/version-not-bumped",
+            format!(
+                "`{}`'s changelog `{}` gains a section for {announced}, but its version is still {version}",
+                c.name, c.changelog
+            ),
+        )
+        .in_file(&path)
+        .at_line(now.version_line)
+        .with_help(format!("bump `version` in `{path}` to {announced}, or remove the section until the release")),
+    )
+}
+
 /// No charts and no declared components: a wrong `charts-dir`, never a pass.
 fn no_charts(ws: &Workspace) -> Stop {
     let looked = match &ws.config.charts_dir {
@@ -157,9 +193,6 @@ fn bump_findings(
 ) -> Result<Vec<Diagnostic>, Stop> {
     let mut out = Vec::new();
     for (dir, files) in &change.charts {
-        if files.is_empty() {
-            continue;
-        }
         let Some(c) = ws
             .components
             .iter()
@@ -167,6 +200,10 @@ fn bump_findings(
         else {
             continue;
         };
+        if files.is_empty() {
+            out.extend(announced_without_bump(ws, c, head, at_base));
+            continue;
+        }
         let path = format!("{dir}/Chart.yaml");
         // A head Chart.yaml that cannot be read or parsed is already a finding of its own.
         let Some(now) = head
