@@ -319,3 +319,60 @@ fn git(w: &World, args: &[&str]) {
         .expect("git");
     assert!(status.success(), "git {args:?}");
 }
+
+#[test]
+fn findings_the_base_already_had_do_not_fail_through_the_api() {
+    let w = World::demo();
+    // The base already has an undated release (committed on main before the pull request).
+    let undated = w
+        .read("helm/charts/frontend/CHANGELOG.md")
+        .replace("## [1.0.0] - 2026-09-14", "## [1.0.0]");
+    w.fake.commit_files(
+        OWNER,
+        REPO,
+        "main",
+        &[("helm/charts/frontend/CHANGELOG.md", undated.as_str())],
+        "history\n",
+        Some(ago(2 * DAY)),
+    );
+    w.write_local("helm/charts/frontend/CHANGELOG.md", &undated);
+    let base = w.fake.branch_sha(OWNER, REPO, "main");
+    let chart = bumped_chart(&w, "1.2.0");
+    let log = changelog_with(&w, "1.2.0");
+    let n = open_pull_request(
+        &w,
+        &[
+            ("helm/charts/frontend/Chart.yaml", chart.as_str()),
+            ("helm/charts/frontend/CHANGELOG.md", log.as_str()),
+        ],
+    );
+    let ran = w
+        .action("check")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .event(Some(serde_json::json!({
+            "action": "synchronize",
+            "number": n,
+            "pull_request": {
+                "number": n,
+                "base": { "ref": "main", "sha": base },
+                "head": { "ref": FEATURE, "sha": w.fake.branch_sha(OWNER, REPO, FEATURE) }
+            },
+            "repository": { "default_branch": "main", "full_name": "octo/shop" }
+        })))
+        .run();
+    ran.expect_code(0);
+    assert!(
+        ran.stdout.contains("::notice file=helm/charts/frontend/CHANGELOG.md,")
+            && ran.stdout.contains("title=changelog/missing-date::1 finding of `changelog/missing-date` already existed before this change"),
+        "{}",
+        ran.stdout
+    );
+    // The two changed files are read at the base; nothing else.
+    assert_eq!(
+        ran.operations(),
+        ["pulls/list-files", "repos/get-content", "repos/get-content"],
+        "{:#?}",
+        ran.request_lines()
+    );
+    w.assert_clean();
+}
