@@ -112,7 +112,7 @@ pub const RULES: &[Rule] = &[
     rule(
         "bom/invalid-environment",
         E,
-        "`environment:` is not a string",
+        "`environment:` is not a valid name",
     ),
     rule(
         "bom/invalid-image-entry",
@@ -130,9 +130,13 @@ pub const RULES: &[Rule] = &[
     rule(
         "bom/missing-image",
         E,
-        "an image entry has no `image:` repository",
+        "an image entry's `image:` repository is empty",
     ),
-    rule("bom/missing-tag", E, "an image entry has no `tag:`"),
+    rule(
+        "bom/missing-tag",
+        E,
+        "an image entry has neither a `tag:` nor a digest",
+    ),
     rule("bom/not-a-mapping", E, "a BOM is not a mapping"),
     fixed(
         "bom/shape",
@@ -145,7 +149,7 @@ pub const RULES: &[Rule] = &[
     ),
     fixed(
         "bom/version",
-        "a promotion would pin a version that is not above the target's",
+        "a BOM pins the chart being promoted to a version that is not SemVer 2",
     ),
     fixed("bom/yaml", "a BOM to snapshot is not valid YAML"),
     fixed(
@@ -280,6 +284,10 @@ pub const RULES: &[Rule] = &[
         "Chart.yaml's `version` is not SemVer 2",
     ),
     rule("chart/invalid-yaml", E, "Chart.yaml is not valid YAML"),
+    fixed(
+        "chart/missing",
+        "the chart being promoted has no Chart.yaml",
+    ),
     rule(
         "chart/missing-api-version",
         E,
@@ -305,7 +313,7 @@ pub const RULES: &[Rule] = &[
     ),
     fixed(
         "chart/version",
-        "a promotion's version is below the chart's own",
+        "the Chart.yaml of the chart being promoted has no SemVer 2 version",
     ),
     rule(
         "check/missing-changelog-section",
@@ -329,17 +337,19 @@ pub const RULES: &[Rule] = &[
         "promotion/auto-bump-empty",
         "`--bump auto` found no change type to infer a level from",
     ),
-    fixed(
-        "promotion/bump-ignored",
-        "`--bump` past the first environment is ignored (a warning)",
-    ),
+    Rule {
+        id: "promotion/bump-ignored",
+        default: W,
+        configurable: false,
+        summary: "`--bump` past the first environment is ignored",
+    },
     fixed(
         "promotion/empty-unreleased",
         "a promotion would cut a release with nothing under `[Unreleased]`",
     ),
     fixed(
         "promotion/no-version",
-        "a promotion names neither a version nor a bump",
+        "a promotion into the first environment has no version to take",
     ),
     fixed(
         "promotion/not-an-increase",
