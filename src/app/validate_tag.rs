@@ -172,8 +172,17 @@ pub fn validate(ws: &Workspace, tag: &str) -> Result<(Outcome, Option<ValidTag>)
     }
 
     let mut notes = String::new();
-    match ws.read_changelog(&component.changelog)? {
-        None => out.diagnostics.push(
+    // A repository without changelogs (`changelog: none`) releases without notes.
+    let keeps_changelogs = ws.config.changelog != crate::domain::config::ChangelogMode::None;
+    let changelog = if keeps_changelogs {
+        Some(ws.read_changelog(&component.changelog)?)
+    } else {
+        out.output("release-notes", "");
+        None
+    };
+    match changelog {
+        None => {}
+        Some(None) => out.diagnostics.push(
             Diagnostic::error(
                 "changelog/missing",
                 format!("`{}` does not exist", component.changelog),
@@ -183,7 +192,7 @@ pub fn validate(ws: &Workspace, tag: &str) -> Result<(Outcome, Option<ValidTag>)
                 "add a changelog with a `## [{v}] - YYYY-MM-DD` section"
             )),
         ),
-        Some(text) => match changelog::has_dated_nonempty_section(&text, &v.to_string()) {
+        Some(Some(text)) => match changelog::has_dated_nonempty_section(&text, &v.to_string()) {
             Ok(()) => {
                 notes = changelog::extract(&text, &v.to_string())
                     .unwrap_or_default()

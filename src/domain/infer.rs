@@ -149,12 +149,8 @@ const CONVENTION_RULES: [&str; 9] = [
 pub fn infer_changelog_rules(changelogs: &[(&str, &str)]) -> Vec<(&'static str, Inferred<Level>)> {
     let mut recent = 0usize;
     let mut hits: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut without_unreleased = 0usize;
     for (path, text) in changelogs {
         let log = changelog::parse(text);
-        if log.unreleased().is_none() {
-            without_unreleased += 1;
-        }
         let lines: BTreeSet<usize> = log
             .releases()
             .take(RECENT_RELEASES)
@@ -193,18 +189,6 @@ pub fn infer_changelog_rules(changelogs: &[(&str, &str)]) -> Vec<(&'static str, 
             )
         })
         .collect();
-    if !changelogs.is_empty() && without_unreleased * 2 >= changelogs.len() {
-        out.push((
-            "changelog/no-unreleased",
-            Inferred {
-                value: Level::Off,
-                evidence: format!(
-                    "{without_unreleased} of {} changelog(s) keep no `[Unreleased]` section",
-                    changelogs.len()
-                ),
-            },
-        ));
-    }
     out.sort_by_key(|(r, _)| *r);
     out
 }
@@ -322,7 +306,6 @@ mod tests {
         let got = infer_changelog_rules(&[("a/CHANGELOG.md", undated)]);
         let ids: Vec<&str> = got.iter().map(|(r, _)| *r).collect();
         assert!(ids.contains(&"changelog/missing-date"), "{ids:?}");
-        assert!(ids.contains(&"changelog/no-unreleased"), "{ids:?}");
         let kac = "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2024-02-01\n\n### Added\n\n- a\n\n[Unreleased]: https://x/compare/v1.1.0...HEAD\n[1.1.0]: https://x/releases/v1.1.0\n";
         assert_eq!(infer_changelog_rules(&[("CHANGELOG.md", kac)]), vec![]);
     }

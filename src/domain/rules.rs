@@ -330,6 +330,10 @@ pub const RULES: &[Rule] = &[
         "a file is hostile or malformed: a symlink out of the repository, too large, not UTF-8",
     ),
     fixed(
+        "init/exists",
+        "`init` found a configuration or workflow file and does not overwrite it",
+    ),
+    fixed(
         "notes/unknown-component",
         "`notes` was asked for a component that does not exist",
     ),

@@ -418,3 +418,19 @@ fn a_base_that_cannot_be_read_never_passes() {
     ran.expect_code(3);
     assert!(ran.stderr.contains("cannot run `git`"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_repository_without_changelogs_can_validate_its_tags() {
+    let s = Sandbox::demo();
+    std::fs::remove_file(s.path(LOG)).expect("rm");
+    s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"])
+        .expect_code(1);
+    let config = s.read(".github/release-action.yml") + "changelog: none\n";
+    s.write(".github/release-action.yml", config);
+    let ran = s.action(
+        &[("command", "validate-tag"), ("tag", "v1.1.0-frontend")],
+        &[],
+    );
+    ran.expect_code(0);
+    assert_eq!(ran.output("release-notes"), "");
+}
