@@ -156,10 +156,6 @@ fn conventions_become_rule_levels() {
         config.contains("  changelog/missing-date: off\n"),
         "{config}"
     );
-    assert!(
-        config.contains("  changelog/no-unreleased: off\n"),
-        "{config}"
-    );
     assert!(!config.contains("version-bump"), "{config}");
     assert!(
         ran.stderr.contains(
