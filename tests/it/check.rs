@@ -61,6 +61,47 @@ fn a_floating_image_tag_in_a_bill_of_materials_fails() {
 }
 
 #[test]
+fn image_findings_sit_on_the_tag_and_digest_lines() {
+    let s = Sandbox::demo();
+    s.write(
+        "helm/charts/backend/values.yaml",
+        concat!(
+            "image:\n",
+            "  repository: ghcr.io/example/shop-backend\n",
+            "  tag: v0.9.0\n",
+            "  digest: sha256:abc\n",
+            "upgradeJob:\n",
+            "  image:\n",
+            "    busybox:\n",
+            "      registry: docker.io\n",
+            "      repository: busybox\n",
+            "      tag: latest\n",
+        ),
+    );
+    s.write(
+        "releases/staging.yaml",
+        concat!(
+            "environment: staging\n",
+            "charts:\n",
+            "  backend: 0.4.2\n",
+            "images:\n",
+            "  app:\n",
+            "    image: ghcr.io/example/shop-app\n",
+            "    tag: main\n",
+        ),
+    );
+    let ran = s.action(&[("command", "check"), ("all", "true")], &[]);
+    ran.expect_code(1);
+    for needle in [
+        "::error file=helm/charts/backend/values.yaml,line=4,title=values/invalid-digest::",
+        "::error file=helm/charts/backend/values.yaml,line=10,title=values/floating-tag::image `docker.io/busybox` uses the floating tag `latest`",
+        "::error file=releases/staging.yaml,line=7,title=bom/floating-tag::",
+    ] {
+        assert!(ran.stdout.contains(needle), "{needle}\n{}", ran.stdout);
+    }
+}
+
+#[test]
 fn a_changed_chart_must_bump_its_version_against_the_base() {
     let s = Sandbox::demo();
     s.git_init();
