@@ -60,6 +60,29 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
 }
 
 #[test]
+fn bump_auto_reads_breaking_in_any_letter_case_as_major() {
+    let s = Sandbox::demo();
+    let log = s.read("helm/charts/frontend/CHANGELOG.md").replacen(
+        "- The readiness probe path now honours `basePath`.",
+        "- **Breaking:** the readiness probe path now honours `basePath`.",
+        1,
+    );
+    s.write("helm/charts/frontend/CHANGELOG.md", log);
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "auto",
+        "--dry-run",
+    ]);
+    ran.expect_code(0);
+    assert_eq!(ran.output("version"), "2.0.0");
+}
+
+#[test]
 fn local_promotion_into_dev_edits_only_the_lines_it_must() {
     let s = Sandbox::demo();
     let chart_before = s.read("helm/charts/frontend/Chart.yaml");
