@@ -87,7 +87,7 @@ pub fn run_promote(
     // Through the API unless told to stay local; a dry run uses the API only when it can.
     let use_api = super::connect::wants_api(env, req.local, req.dry_run);
     if use_api {
-        let gh = super::connect::connect(env)?;
+        let gh = super::connect::connect(env, super::connect::OFFLINE_WRITE)?;
         return super::connect::block_on(super::promote_api::promote_via_api(&ws, req, env, &gh));
     }
     let plan = plan_promotion(

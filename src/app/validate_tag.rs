@@ -35,7 +35,7 @@ pub fn run_validate_tag(
         super::connect::token(env),
         env.var("GITHUB_REPOSITORY"),
     ) {
-        let gh = super::connect::connect(env)?;
+        let gh = super::connect::connect(env, "")?;
         let findings =
             super::connect::block_on(super::release::verify_tag_on_github(&ws, &gh, &valid, env))?;
         outcome.diagnostics.extend(findings);
