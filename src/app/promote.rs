@@ -9,6 +9,7 @@ use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::cli::{CliBump, CommonArgs};
 use crate::domain::changelog::{self, BumpLevel};
+use crate::domain::config::ChangelogMode;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
 use crate::domain::promotion::{
@@ -222,6 +223,7 @@ pub fn plan_promotion(
         .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
     let facts = PromotionFacts {
         chart_version: Some(chart_version.clone()),
+        chart_version_at: Some((chart_path.clone(), parsed.version_line)),
         deployed: deployed.clone(),
         auto_bump,
         soak_required: from_env
@@ -229,6 +231,7 @@ pub fn plan_promotion(
             .and_then(|f| ws.config.soak.get(f).copied()),
         soak_elapsed,
     };
+    let exact = matches!(choice, VersionChoice::Exact(_));
     let request = PromotionRequest {
         chart: req.chart.clone(),
         from: req.from.clone(),
@@ -239,6 +242,42 @@ pub fn plan_promotion(
         Ok(usage) => Stop::Usage(usage.to_string()),
         Err(findings) => Stop::findings(findings),
     })?;
+    // A version asked for by name must have its changelog section, unless this promotion cuts
+    // `[Unreleased]` into it (it bumps the chart) or the repository keeps no changelogs.
+    if exact
+        && !decision.bump_chart
+        && !decision.already_done
+        && ws.config.changelog != ChangelogMode::None
+    {
+        let version = decision.version.to_string();
+        let found = log_text
+            .as_deref()
+            .is_some_and(|t| changelog::extract(t, &version).is_some());
+        if !found {
+            let (message, line) = match log_text.as_deref() {
+                Some(t) => (
+                    format!("`{changelog_path}` has no section for {version}"),
+                    changelog::first_section_line(&changelog::parse(t)).unwrap_or(1),
+                ),
+                None => (
+                    format!(
+                        "`{changelog_path}` does not exist, so {version} has no changelog section"
+                    ),
+                    1,
+                ),
+            };
+            return Err(Stop::findings(vec![Diagnostic::error(
+                "promotion/no-changelog-section",
+                message,
+            )
+            .in_file(&changelog_path)
+            .at_line(line)
+            .with_help(format!(
+                "add a `## [{version}] - YYYY-MM-DD` section with its changes, or promote a version that has one"
+            ))
+            .with_help("a repository without changelogs says `changelog: none` in its configuration")]));
+        }
+    }
 
     let mut changes = Vec::new();
     let version = decision.version.clone();

@@ -45,6 +45,8 @@ pub struct PromotionRequest {
 pub struct PromotionFacts {
     /// Chart.yaml `version` on the base.
     pub chart_version: Option<Version>,
+    /// Where that version is written: Chart.yaml's path and its `version:` line.
+    pub chart_version_at: Option<(String, usize)>,
     /// The chart's version in each environment's bill of materials, where pinned.
     pub deployed: BTreeMap<String, Version>,
     /// The level `--bump auto` infers, if `[Unreleased]` has entries.
@@ -190,7 +192,23 @@ pub fn decide(
             }
             running.clone()
         }
-        (None, VersionChoice::Exact(v)) => v.clone(),
+        (None, VersionChoice::Exact(v)) => {
+            // Into the first environment the version is a release of the chart: never one
+            // below what Chart.yaml already says (going back is `rollback`'s job).
+            if let Some(current) = facts.chart_version.as_ref().filter(|c| v < *c) {
+                let mut d = Diagnostic::error(
+                    "chart/version",
+                    format!("`--version {v}` is below `{chart}`'s chart version {current}"),
+                )
+                .with_help(format!("promote {current} or a higher version"))
+                .with_help("to go back to an earlier version, use `rollback`");
+                if let Some((path, line)) = &facts.chart_version_at {
+                    d = d.in_file(path.clone()).at_line(*line);
+                }
+                findings.push(d);
+            }
+            v.clone()
+        }
         (None, VersionChoice::Bump(level)) => bump_from(facts, *level),
         (None, VersionChoice::Auto) => match facts.auto_bump {
             Some(level) => bump_from(facts, level),
@@ -342,6 +360,44 @@ mod tests {
         f.auto_bump = Some(Bump::Patch);
         let plan = decide(&envs(), &req(None, "dev", VersionChoice::Auto), &f).expect("ok");
         assert_eq!(plan.version, v("1.2.1"));
+    }
+
+    #[test]
+    fn an_exact_version_below_the_chart_is_refused_where_chart_yaml_says_it() {
+        let mut f = facts("1.3.0", &[("dev", "1.2.0")]);
+        f.chart_version_at = Some(("charts/frontend/Chart.yaml".into(), 4));
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("dev", "1.2.5", Some("chart/version")),
+            ("dev", "1.3.0-rc.1", Some("chart/version")),
+            ("dev", "1.3.0", None),
+            ("dev", "1.4.0", None),
+        ];
+        for (to, version, want) in cases {
+            let r = decide(
+                &envs(),
+                &req(None, to, VersionChoice::Exact(v(version))),
+                &f,
+            );
+            match (r, want) {
+                (Ok(_), None) => {}
+                (Err(Err(d)), Some(code)) => {
+                    assert_eq!(d[0].code, *code, "{version}");
+                    assert_eq!(
+                        (d[0].file.as_deref(), d[0].line),
+                        (Some("charts/frontend/Chart.yaml"), Some(4))
+                    );
+                }
+                (other, _) => panic!("{version}: {other:?}"),
+            }
+        }
+        // Past the first environment the source's version moves, whatever Chart.yaml says.
+        let f = facts("1.5.0", &[("dev", "1.3.0"), ("staging", "1.2.0")]);
+        assert!(decide(
+            &envs(),
+            &req(None, "staging", VersionChoice::Exact(v("1.3.0"))),
+            &f
+        )
+        .is_ok());
     }
 
     #[test]

@@ -338,6 +338,10 @@ pub const RULES: &[Rule] = &[
         "a promotion would cut a release with nothing under `[Unreleased]`",
     ),
     fixed(
+        "promotion/no-changelog-section",
+        "a promotion's version has no changelog section and the promotion does not cut one",
+    ),
+    fixed(
         "promotion/no-version",
         "a promotion names neither a version nor a bump",
     ),

@@ -318,6 +318,51 @@ fn an_empty_unreleased_section_cannot_be_released() {
 }
 
 #[test]
+fn a_changelog_without_an_unreleased_heading_says_so() {
+    let s = Sandbox::demo();
+    let log = s.read("helm/charts/frontend/CHANGELOG.md");
+    let start = log.find("## [Unreleased]").expect("unreleased");
+    let end = log.find("## [1.1.0]").expect("1.1.0");
+    s.write(
+        "helm/charts/frontend/CHANGELOG.md",
+        format!("{}{}", &log[..start], &log[end..]),
+    );
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "minor",
+        "--dry-run",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:8: `helm/charts/frontend/CHANGELOG.md` has no `## [Unreleased]` section to release as 1.2.0\n  = help: add a `## [Unreleased]` section"),
+        "{}",
+        ran.stderr
+    );
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "auto",
+        "--dry-run",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr
+            .contains("`helm/charts/frontend/CHANGELOG.md` has no `## [Unreleased]` section"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
 fn promote_without_local_or_dry_run_and_without_a_token_is_a_usage_error() {
     let s = Sandbox::demo();
     let before = s.snapshot();
