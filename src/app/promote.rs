@@ -224,6 +224,10 @@ pub fn plan_promotion(
     let facts = PromotionFacts {
         chart_version: Some(chart_version.clone()),
         chart_version_at: Some((chart_path.clone(), parsed.version_line)),
+        no_unreleased_in: log_text
+            .as_deref()
+            .filter(|t| changelog::parse(t).unreleased().is_none())
+            .map(|_| changelog_path.clone()),
         deployed: deployed.clone(),
         auto_bump,
         soak_required: from_env
@@ -313,14 +317,21 @@ pub fn plan_promotion(
                     .is_none_or(|b| b.trim().is_empty())
             });
             if unreleased_empty {
-                let line = parsed_log.unreleased().map(|s| s.line).unwrap_or(1);
-                return Err(Stop::findings(vec![Diagnostic::error(
-                    "promotion/empty-unreleased",
-                    format!("`{changelog_path}` has nothing under `[Unreleased]` to release as {version}"),
-                )
-                .in_file(&changelog_path)
-                .at_line(line)
-                .with_help("describe the changes under `## [Unreleased]` (`### Added`, `### Fixed`, …) first")]));
+                let d = match parsed_log.unreleased() {
+                    Some(section) => Diagnostic::error(
+                        "promotion/empty-unreleased",
+                        format!("`{changelog_path}` has nothing under `[Unreleased]` to release as {version}"),
+                    )
+                    .at_line(section.line)
+                    .with_help("describe the changes under `## [Unreleased]` (`### Added`, `### Fixed`, …) first"),
+                    None => Diagnostic::error(
+                        "promotion/empty-unreleased",
+                        format!("`{changelog_path}` has no `## [Unreleased]` section to release as {version}"),
+                    )
+                    .at_line(changelog::first_section_line(&parsed_log).unwrap_or(1))
+                    .with_help("add a `## [Unreleased]` section above the releases and describe the changes under it (`### Added`, `### Fixed`, …)"),
+                };
+                return Err(Stop::findings(vec![d.in_file(&changelog_path)]));
             }
             let cut = changelog::cut_release(&text, &version, &env.today()).map_err(|e| {
                 Stop::findings(vec![Diagnostic::error(

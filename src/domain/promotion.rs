@@ -51,6 +51,8 @@ pub struct PromotionFacts {
     pub deployed: BTreeMap<String, Version>,
     /// The level `--bump auto` infers, if `[Unreleased]` has entries.
     pub auto_bump: Option<Bump>,
+    /// The chart's changelog, when it has no `[Unreleased]` heading at all.
+    pub no_unreleased_in: Option<String>,
     /// Minimum soak in the source environment, if configured.
     pub soak_required: Option<Duration>,
     /// Time since the source environment's bill of materials last changed, if known.
@@ -212,6 +214,15 @@ pub fn decide(
         (None, VersionChoice::Bump(level)) => bump_from(facts, *level),
         (None, VersionChoice::Auto) => match facts.auto_bump {
             Some(level) => bump_from(facts, level),
+            None if facts.no_unreleased_in.is_some() => {
+                let path = facts.no_unreleased_in.as_deref().unwrap_or_default();
+                return Err(Err(vec![Diagnostic::error(
+                    "promotion/auto-bump-empty",
+                    format!("`--bump auto` reads `[Unreleased]`, but `{path}` has no `## [Unreleased]` section"),
+                )
+                .in_file(path)
+                .with_help("add a `## [Unreleased]` section listing the changes (`### Added`, `### Fixed`, …), or pass `--bump patch|minor|major`")]));
+            }
             None => {
                 return Err(Err(vec![Diagnostic::error(
                     "promotion/auto-bump-empty",
@@ -398,6 +409,29 @@ mod tests {
             &f
         )
         .is_ok());
+    }
+
+    #[test]
+    fn bump_auto_says_when_there_is_no_unreleased_section() {
+        let mut f = facts("1.3.0", &[("dev", "1.2.0")]);
+        let messages =
+            |f: &PromotionFacts| match decide(&envs(), &req(None, "dev", VersionChoice::Auto), f) {
+                Err(Err(d)) => (d[0].code, d[0].message.clone()),
+                other => panic!("{other:?}"),
+            };
+        let (code, message) = messages(&f);
+        assert_eq!(code, "promotion/auto-bump-empty");
+        assert!(
+            message.contains("found no entries under `[Unreleased]`"),
+            "{message}"
+        );
+        f.no_unreleased_in = Some("CHANGELOG.md".into());
+        let (code, message) = messages(&f);
+        assert_eq!(code, "promotion/auto-bump-empty");
+        assert!(
+            message.ends_with("`CHANGELOG.md` has no `## [Unreleased]` section"),
+            "{message}"
+        );
     }
 
     #[test]
