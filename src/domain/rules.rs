@@ -378,6 +378,10 @@ pub const RULES: &[Rule] = &[
         "a snapshot id is taken; snapshots are never overwritten",
     ),
     fixed(
+        "tag/annotation-unchecked",
+        "without a token or a local tag, whether a tag is annotated could not be checked (a warning)",
+    ),
+    fixed(
         "tag/grammar",
         "a tag does not follow the configured `tag-format`",
     ),
