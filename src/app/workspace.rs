@@ -81,10 +81,12 @@ impl Workspace {
                     .line
                     .map(|l| format!("{config_path}:{l}"))
                     .unwrap_or(config_path.clone());
-                Stop::Usage(format!(
-                    "{place}: {}\n  = help: every key is described in docs/configuration.md",
-                    e.message
-                ))
+                let mut message = format!("{place}: {}", e.message);
+                for help in &e.help {
+                    message.push_str(&format!("\n  = help: {help}"));
+                }
+                message.push_str("\n  = help: every key is described in docs/configuration.md");
+                Stop::Usage(message)
             })?,
             None if explicit => {
                 return Err(Stop::Usage(format!(
