@@ -430,9 +430,13 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// A relative path inside the repository: no absolute paths, no `..`, `/` separators.
+/// A relative path inside the repository: no absolute paths, no `..`, `/` separators. A
+/// leading `./` and trailing `/` are dropped (`./helm/charts/` is `helm/charts`).
 fn check_rel_path(key: &str, path: &str) -> Result<String, ConfigError> {
-    let trimmed = path.trim_end_matches('/');
+    let mut trimmed = path.trim_end_matches('/');
+    while let Some(rest) = trimmed.strip_prefix("./") {
+        trimmed = rest.trim_start_matches('/');
+    }
     let bad = trimmed.is_empty()
         || trimmed.starts_with('/')
         || trimmed.contains('\\')
@@ -581,6 +585,42 @@ release-branches: [main]
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn relative_paths_may_start_with_dot_slash() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("charts", Some("charts")),
+            ("./charts", Some("charts")),
+            ("./helm/charts/", Some("helm/charts")),
+            ("././charts", Some("charts")),
+            (".//charts", Some("charts")),
+            ("helm/charts/", Some("helm/charts")),
+            ("./", None),
+            (".", None),
+            ("./../charts", None),
+            ("helm/./charts", None),
+            ("/charts", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(
+                check_rel_path("charts-dir", path).ok().as_deref(),
+                *want,
+                "{path}"
+            );
+        }
+        let c = parse_config(
+            "charts-dir: ./charts\nreleases-dir: ./releases/\nbump-exempt: [./README.md]\ncomponents:\n  app: { changelog: ./CHANGELOG.md, version-files: [./VERSION] }\n",
+        )
+        .expect("valid");
+        assert_eq!(c.charts_dir.as_deref(), Some("charts"));
+        assert_eq!(c.releases_dir, "releases");
+        assert_eq!(c.bump_exempt, ["README.md"]);
+        assert_eq!(
+            c.components["app"].changelog.as_deref(),
+            Some("CHANGELOG.md")
+        );
+        assert_eq!(c.components["app"].version_files, ["VERSION"]);
     }
 
     #[test]

@@ -137,6 +137,23 @@ fn an_unquoted_tag_format_is_a_usage_error_with_a_hint_to_quote_it() {
 }
 
 #[test]
+fn relative_paths_in_the_configuration_may_start_with_dot_slash() {
+    let s = Sandbox::demo();
+    let config = s
+        .read(".github/release-action.yml")
+        .replace("charts-dir: helm/charts", "charts-dir: ./helm/charts/")
+        .replace("releases-dir: releases", "releases-dir: ./releases");
+    s.write(".github/release-action.yml", config);
+    let ran = s.cli(&["check", "--all"]);
+    ran.expect_code(0);
+    assert!(
+        ran.summary.contains("| frontend | 1.1.0 |"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[test]
 fn help_and_version_exit_zero_and_unknown_flags_exit_two() {
     let s = Sandbox::demo();
     let ran = s.cli(&["--version"]);
