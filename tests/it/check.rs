@@ -20,6 +20,32 @@ fn the_demo_repository_passes() {
 }
 
 #[test]
+fn the_verdict_line_goes_to_stdout() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["check", "--all"]);
+    ran.expect_code(0);
+    assert!(
+        ran.stdout.starts_with("check: 4 component(s), 0 error(s)"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stderr.contains("check: "), "{}", ran.stderr);
+    // Under Actions it follows the annotations on stdout and is no workflow command.
+    s.write(
+        "helm/charts/backend/values.yaml",
+        "image:\n  repository: a\n  tag: latest\n",
+    );
+    let ran = s.action(&[("command", "check"), ("all", "true")], &[]);
+    ran.expect_code(1);
+    let last = ran.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("check: 4 component(s), 1 error(s)"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
 fn reports_every_problem_before_failing() {
     let s = Sandbox::demo();
     s.write(
