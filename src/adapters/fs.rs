@@ -151,63 +151,51 @@ impl RepoDir {
 
     /// Reads a text file; `Ok(None)` if it does not exist.
     pub fn read(&self, rel: &str, limit: u64) -> Result<Option<String>, FsError> {
-        let Some(bytes) = self.read_bytes(rel, limit)? else {
-            return Ok(None);
-        };
-        String::from_utf8(bytes).map(Some).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            FsError::NotUtf8 {
-                path: rel.to_owned(),
-                line,
-            }
-        })
+        self.read_bytes(rel, limit)?
+            .map(|bytes| utf8(bytes, rel))
+            .transpose()
+    }
+
+    /// Reads a text file at a path a person typed (`--config`, `--changelog`): absolute, or
+    /// relative to the repository, and free to lie outside it. A path that lands inside the
+    /// repository is read with the repository's rules, so a symlink there still cannot lead
+    /// out; only what lies outside (the person's own files) is read as the system finds it.
+    /// `Ok(None)` if it does not exist.
+    pub fn read_typed(&self, typed: &str, limit: u64) -> Result<Option<String>, FsError> {
+        let full = normalize(&self.root.join(typed));
+        match self.inside(&full) {
+            // The repository itself is a directory, not a file.
+            Some(rel) if rel.is_empty() => Ok(None),
+            Some(rel) => self.read(&rel, limit),
+            None => read_at(&full, typed, limit)?
+                .map(|bytes| utf8(bytes, typed))
+                .transpose(),
+        }
+    }
+
+    /// The repository-relative spelling of an absolute, normalised path inside the repository
+    /// (directly, or through its real parent directory).
+    fn inside(&self, full: &Path) -> Option<String> {
+        let rel = full
+            .strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .ok()
+            .or_else(|| {
+                let parent = full.parent()?.canonicalize().ok()?;
+                Some(
+                    parent
+                        .strip_prefix(&self.root)
+                        .ok()?
+                        .join(full.file_name()?),
+                )
+            })?;
+        rel.to_str().map(|r| r.replace('\\', "/"))
     }
 
     /// Reads a file's bytes; `Ok(None)` if it does not exist (or is a directory).
     pub fn read_bytes(&self, rel: &str, limit: u64) -> Result<Option<Vec<u8>>, FsError> {
         let full = self.resolve(rel)?;
-        let file = match std::fs::File::open(&full) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(FsError::Io {
-                    action: "read",
-                    path: rel.to_owned(),
-                    source,
-                })
-            }
-        };
-        let io = |source| FsError::Io {
-            action: "read",
-            path: rel.to_owned(),
-            source,
-        };
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Ok(None);
-        }
-        if meta.len() > limit {
-            return Err(FsError::TooLarge {
-                path: rel.to_owned(),
-                size: meta.len(),
-                limit,
-            });
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
-        if bytes.len() as u64 > limit {
-            return Err(FsError::TooLarge {
-                path: rel.to_owned(),
-                size: bytes.len() as u64,
-                limit,
-            });
-        }
-        Ok(Some(bytes))
+        read_at(&full, rel, limit)
     }
 
     /// Names of the subdirectories of `rel`, sorted; empty if it does not exist.
@@ -286,6 +274,79 @@ impl RepoDir {
     }
 }
 
+/// Reads the file at `full` (`rel` names it in errors), up to `limit` bytes; `Ok(None)` if it
+/// does not exist or is a directory.
+fn read_at(full: &Path, rel: &str, limit: u64) -> Result<Option<Vec<u8>>, FsError> {
+    let file = match std::fs::File::open(full) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(FsError::Io {
+                action: "read",
+                path: rel.to_owned(),
+                source,
+            })
+        }
+    };
+    let io = |source| FsError::Io {
+        action: "read",
+        path: rel.to_owned(),
+        source,
+    };
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Ok(None);
+    }
+    if meta.len() > limit {
+        return Err(FsError::TooLarge {
+            path: rel.to_owned(),
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(FsError::TooLarge {
+            path: rel.to_owned(),
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// The text of `bytes`, or the line of the first byte that is not UTF-8.
+fn utf8(bytes: Vec<u8>, rel: &str) -> Result<String, FsError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        FsError::NotUtf8 {
+            path: rel.to_owned(),
+            line,
+        }
+    })
+}
+
+/// `path` with `.` and `..` resolved by their text, without asking the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +391,43 @@ mod tests {
         std::os::unix::fs::symlink("/nonexistent/x", dir.path().join("dangling")).expect("symlink");
         assert!(repo.write_atomic("dangling", b"x").is_err());
         assert!(!Path::new("/nonexistent/x").exists());
+    }
+
+    #[test]
+    fn typed_paths_may_lie_outside_but_the_repository_keeps_its_rules() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("cfg.yml"), "a: 1\n").expect("write");
+        let (dir, repo) = repo();
+        std::fs::create_dir_all(dir.path().join(".github")).expect("mkdir");
+        std::fs::write(dir.path().join(".github/x.yml"), "b: 2\n").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("cfg.yml"), dir.path().join("link.yml"))
+            .expect("symlink");
+        let abs = outside.path().join("cfg.yml");
+        let abs = abs.to_str().expect("utf8");
+        let inside_abs = dir.path().join(".github/x.yml");
+        let cases: Vec<(String, Result<Option<&str>, ()>)> = vec![
+            (abs.to_owned(), Ok(Some("a: 1\n"))),
+            (".github/x.yml".into(), Ok(Some("b: 2\n"))),
+            ("./.github/../.github/x.yml".into(), Ok(Some("b: 2\n"))),
+            (
+                inside_abs.to_str().expect("utf8").to_owned(),
+                Ok(Some("b: 2\n")),
+            ),
+            ("missing.yml".into(), Ok(None)),
+            (".".into(), Ok(None)),
+            // A symlink the repository holds still may not lead out of it.
+            #[cfg(unix)]
+            ("link.yml".into(), Err(())),
+        ];
+        for (typed, want) in cases {
+            let got = repo.read_typed(&typed, 100);
+            match (&got, want) {
+                (Ok(text), Ok(want)) => assert_eq!(text.as_deref(), want, "{typed}"),
+                (Err(FsError::OutsideRepository { .. }), Err(())) => {}
+                _ => panic!("{typed}: {got:?}"),
+            }
+        }
     }
 
     #[test]

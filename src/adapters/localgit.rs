@@ -93,6 +93,22 @@ pub fn merge_base(root: &Path, base: &str) -> Result<String, GitError> {
     Ok(String::from_utf8_lossy(&out).trim().to_owned())
 }
 
+/// The type of the object a tag ref names, as the local repository knows it: `tag` for an
+/// annotated tag, `commit` for a lightweight one. `Ok(None)` when the tag is not in the local
+/// repository.
+pub fn tag_object_type(root: &Path, tag: &str) -> Result<Option<String>, GitError> {
+    let rev = format!("refs/tags/{tag}");
+    check_revision(&rev)?;
+    if !root.join(".git").exists() {
+        return Err(GitError::NotARepository(root.display().to_string()));
+    }
+    if git(root, &["rev-parse", "--verify", "--quiet", &rev]).is_err() {
+        return Ok(None);
+    }
+    let out = git(root, &["cat-file", "-t", &rev])?;
+    Ok(Some(String::from_utf8_lossy(&out).trim().to_owned()))
+}
+
 /// Files changed between `rev` and the working tree, plus untracked files.
 pub fn changed_files(root: &Path, rev: &str) -> Result<Vec<String>, GitError> {
     check_revision(rev)?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::connect::{api_failure, block_on, connect, default_branch, wants_api};
+use super::connect::{api_failure, block_on, connect, default_branch, wants_api, OFFLINE_WRITE};
 use super::promote::{render_diffs, FileChange};
 use super::publish::{
     base_head, branch_state, history_name, open_or_update_pull, read_at, write_commit, PullSpec,
@@ -135,7 +135,7 @@ pub fn run_bom(common: &CommonArgs, req: &BomRequest, env: &RunEnv) -> Result<Ou
     let pin = resolve_pin(req, env, &ws.config.environments)?;
     let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
-        let gh = connect(env)?;
+        let gh = connect(env, OFFLINE_WRITE)?;
         return block_on(bom_via_api(&ws, &pin, req.dry_run, env, &gh));
     }
     let path = ws.bom_path(&pin.env);

@@ -14,10 +14,24 @@ pub fn token(env: &RunEnv) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// A client for `GITHUB_REPOSITORY` at `GITHUB_API_URL`.
-pub fn connect(env: &RunEnv) -> Result<GitHub, Stop> {
+/// The remedy without a token for the commands that write files: they can stay local.
+pub const OFFLINE_WRITE: &str =
+    "or run with `--local` (edit the working tree) or `--dry-run` (print the plan)";
+
+/// The remedy without a token for `release`, which exists to write to GitHub.
+pub const OFFLINE_RELEASE: &str =
+    "`release` creates the GitHub release, so it needs one; `validate-tag` runs the same checks of the tag without a token";
+
+/// A client for `GITHUB_REPOSITORY` at `GITHUB_API_URL`. Without a token it stops with a usage
+/// error whose help line is `no_token_help`, the way on that fits the command (none when empty:
+/// callers that checked for a token first).
+pub fn connect(env: &RunEnv, no_token_help: &str) -> Result<GitHub, Stop> {
     let token = token(env).ok_or_else(|| {
-        Stop::Usage("no GitHub token: pass `github-token` (default `${{ github.token }}`) or set `GITHUB_TOKEN`; or use `--local`/`--dry-run`".into())
+        let mut message = String::from("no GitHub token: pass `github-token` (default `${{ github.token }}`) or set `GITHUB_TOKEN`");
+        if !no_token_help.is_empty() {
+            message.push_str(&format!("\n  = help: {no_token_help}"));
+        }
+        Stop::Usage(message)
     })?;
     let repo = env.var("GITHUB_REPOSITORY").ok_or_else(|| {
         Stop::Usage(

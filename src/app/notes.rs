@@ -28,6 +28,8 @@ pub fn run_notes(
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
+    // `--changelog` is a path a person typed: it may be absolute or outside the repository.
+    let typed = req.changelog.is_some() && req.version.is_some();
     let (path, version) = match (req.changelog, req.component, req.version) {
         (Some(path), _, Some(v)) => (path.to_owned(), v.to_owned()),
         (None, Some(name), Some(v)) => {
@@ -46,7 +48,12 @@ pub fn run_notes(
     if version.len() > 256 || version.chars().any(char::is_control) {
         return Err(Stop::Usage("`--version` is not a version".into()));
     }
-    let text = ws.read_changelog(&path)?.ok_or_else(|| {
+    let text = if typed {
+        ws.read_typed_changelog(&path)?
+    } else {
+        ws.read_changelog(&path)?
+    };
+    let text = text.ok_or_else(|| {
         Stop::findings(vec![Diagnostic::error(
             "changelog/missing",
             format!("`{path}` does not exist"),

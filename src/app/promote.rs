@@ -9,6 +9,7 @@ use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::cli::{CliBump, CommonArgs};
 use crate::domain::changelog::{self, BumpLevel};
+use crate::domain::config::ChangelogMode;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
 use crate::domain::promotion::{
@@ -87,7 +88,7 @@ pub fn run_promote(
     // Through the API unless told to stay local; a dry run uses the API only when it can.
     let use_api = super::connect::wants_api(env, req.local, req.dry_run);
     if use_api {
-        let gh = super::connect::connect(env)?;
+        let gh = super::connect::connect(env, super::connect::OFFLINE_WRITE)?;
         return super::connect::block_on(super::promote_api::promote_via_api(&ws, req, env, &gh));
     }
     let plan = plan_promotion(
@@ -222,6 +223,11 @@ pub fn plan_promotion(
         .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
     let facts = PromotionFacts {
         chart_version: Some(chart_version.clone()),
+        chart_version_at: Some((chart_path.clone(), parsed.version_line)),
+        no_unreleased_in: log_text
+            .as_deref()
+            .filter(|t| changelog::parse(t).unreleased().is_none())
+            .map(|_| changelog_path.clone()),
         deployed: deployed.clone(),
         auto_bump,
         soak_required: from_env
@@ -229,6 +235,7 @@ pub fn plan_promotion(
             .and_then(|f| ws.config.soak.get(f).copied()),
         soak_elapsed,
     };
+    let exact = matches!(choice, VersionChoice::Exact(_));
     let request = PromotionRequest {
         chart: req.chart.clone(),
         from: req.from.clone(),
@@ -239,6 +246,42 @@ pub fn plan_promotion(
         Ok(usage) => Stop::Usage(usage.to_string()),
         Err(findings) => Stop::findings(findings),
     })?;
+    // A version asked for by name must have its changelog section, unless this promotion cuts
+    // `[Unreleased]` into it (it bumps the chart) or the repository keeps no changelogs.
+    if exact
+        && !decision.bump_chart
+        && !decision.already_done
+        && ws.config.changelog != ChangelogMode::None
+    {
+        let version = decision.version.to_string();
+        let found = log_text
+            .as_deref()
+            .is_some_and(|t| changelog::extract(t, &version).is_some());
+        if !found {
+            let (message, line) = match log_text.as_deref() {
+                Some(t) => (
+                    format!("`{changelog_path}` has no section for {version}"),
+                    changelog::first_section_line(&changelog::parse(t)).unwrap_or(1),
+                ),
+                None => (
+                    format!(
+                        "`{changelog_path}` does not exist, so {version} has no changelog section"
+                    ),
+                    1,
+                ),
+            };
+            return Err(Stop::findings(vec![Diagnostic::error(
+                "promotion/no-changelog-section",
+                message,
+            )
+            .in_file(&changelog_path)
+            .at_line(line)
+            .with_help(format!(
+                "add a `## [{version}] - YYYY-MM-DD` section with its changes, or promote a version that has one"
+            ))
+            .with_help("a repository without changelogs says `changelog: none` in its configuration")]));
+        }
+    }
 
     let mut changes = Vec::new();
     let version = decision.version.clone();
@@ -274,14 +317,21 @@ pub fn plan_promotion(
                     .is_none_or(|b| b.trim().is_empty())
             });
             if unreleased_empty {
-                let line = parsed_log.unreleased().map(|s| s.line).unwrap_or(1);
-                return Err(Stop::findings(vec![Diagnostic::error(
-                    "promotion/empty-unreleased",
-                    format!("`{changelog_path}` has nothing under `[Unreleased]` to release as {version}"),
-                )
-                .in_file(&changelog_path)
-                .at_line(line)
-                .with_help("describe the changes under `## [Unreleased]` (`### Added`, `### Fixed`, …) first")]));
+                let d = match parsed_log.unreleased() {
+                    Some(section) => Diagnostic::error(
+                        "promotion/empty-unreleased",
+                        format!("`{changelog_path}` has nothing under `[Unreleased]` to release as {version}"),
+                    )
+                    .at_line(section.line)
+                    .with_help("describe the changes under `## [Unreleased]` (`### Added`, `### Fixed`, …) first"),
+                    None => Diagnostic::error(
+                        "promotion/empty-unreleased",
+                        format!("`{changelog_path}` has no `## [Unreleased]` section to release as {version}"),
+                    )
+                    .at_line(changelog::first_section_line(&parsed_log).unwrap_or(1))
+                    .with_help("add a `## [Unreleased]` section above the releases and describe the changes under it (`### Added`, `### Fixed`, …)"),
+                };
+                return Err(Stop::findings(vec![d.in_file(&changelog_path)]));
             }
             let cut = changelog::cut_release(&text, &version, &env.today()).map_err(|e| {
                 Stop::findings(vec![Diagnostic::error(

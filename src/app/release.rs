@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::connect::{api_failure, block_on, connect, default_branch};
+use super::connect::{api_failure, block_on, connect, default_branch, OFFLINE_RELEASE};
 use super::validate_tag::{tag_input, validate, ValidTag};
 use super::workspace::Workspace;
 use super::{gate, Outcome, RunEnv, Stop};
@@ -26,7 +26,7 @@ pub fn run_release(
     let tag = tag_input(tag, env)?;
     let (mut out, valid) = validate(&ws, &tag)?;
     let Some(valid) = valid else { return gate(out) };
-    let gh = connect(env)?;
+    let gh = connect(env, OFFLINE_RELEASE)?;
     block_on(async {
         let findings = verify_tag_on_github(&ws, &gh, &valid, env).await?;
         if !findings.is_empty() {

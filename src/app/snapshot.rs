@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::connect::{api_failure, block_on, connect, default_branch, wants_api};
+use super::connect::{api_failure, block_on, connect, default_branch, wants_api, OFFLINE_WRITE};
 use super::promote::{render_diffs, FileChange};
 use super::publish::{
     base_head, branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written,
@@ -164,7 +164,7 @@ pub fn run_snapshot(
     out.output("branch", format!("release-action/snapshot/{}", req.id));
     let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
-        let gh = connect(env)?;
+        let gh = connect(env, OFFLINE_WRITE)?;
         return block_on(snapshot_via_api(
             &ws, req, &params, &path, &bom_path, env, &gh, out,
         ));

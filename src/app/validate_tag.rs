@@ -35,10 +35,12 @@ pub fn run_validate_tag(
         super::connect::token(env),
         env.var("GITHUB_REPOSITORY"),
     ) {
-        let gh = super::connect::connect(env)?;
+        let gh = super::connect::connect(env, "")?;
         let findings =
             super::connect::block_on(super::release::verify_tag_on_github(&ws, &gh, &valid, env))?;
         outcome.diagnostics.extend(findings);
+    } else if ws.config.require_annotated_tags {
+        outcome.diagnostics.extend(annotated_locally(&ws, &tag));
     }
     if !crate::domain::diagnostic::has_errors(&outcome.diagnostics) {
         outcome.log.push(format!(
@@ -46,6 +48,33 @@ pub fn run_validate_tag(
         ));
     }
     gate(outcome)
+}
+
+/// Without a token, whether the tag is annotated is asked of the local git repository; when it
+/// cannot tell (no git, no repository, the tag not fetched), a warning says the check did not
+/// run instead of passing silently.
+fn annotated_locally(ws: &Workspace, tag: &str) -> Vec<Diagnostic> {
+    use crate::adapters::localgit;
+    let why = match localgit::tag_object_type(ws.repo.root(), tag) {
+        Ok(Some(kind)) if kind == "tag" => return Vec::new(),
+        Ok(Some(kind)) if kind == "commit" => {
+            return vec![Diagnostic::error(
+                "tag/lightweight",
+                format!("tag `{tag}` is a lightweight tag; this repository requires annotated tags"),
+            )
+            .with_help(format!(
+                "re-create it: `git tag -d {tag} && git tag -a {tag} -m \"{tag}\" && git push --force origin {tag}`"
+            ))];
+        }
+        Ok(Some(kind)) => format!("the local `refs/tags/{tag}` names a {kind}"),
+        Ok(None) => format!("the local repository has no tag `{tag}`"),
+        Err(e) => e.to_string(),
+    };
+    vec![Diagnostic::warning(
+        "tag/annotation-unchecked",
+        format!("could not check whether tag `{tag}` is annotated, as `require-annotated-tags` asks: no GitHub token, and {why}"),
+    )
+    .with_help("pass `github-token` (or set `GITHUB_TOKEN`) so the tag is checked on GitHub, or fetch the tag locally")]
 }
 
 /// The tag from `--tag` or `GITHUB_REF`.

@@ -72,19 +72,26 @@ impl Workspace {
             Some(p) => (p.clone(), true),
             None => (DEFAULT_CONFIG_PATH.to_owned(), false),
         };
-        let text = repo
-            .read(&config_path, 1024 * 1024)
-            .map_err(|e| Stop::Usage(format!("configuration: {e}")))?;
+        // A `--config` (or `config` input) a person typed may be absolute or lie outside the
+        // repository; the default path is the repository's and stays confined to it.
+        let text = if explicit {
+            repo.read_typed(&config_path, 1024 * 1024)
+        } else {
+            repo.read(&config_path, 1024 * 1024)
+        }
+        .map_err(|e| Stop::Usage(format!("configuration: {e}")))?;
         let config = match text {
             Some(text) => parse_config(&text).map_err(|e| {
                 let place = e
                     .line
                     .map(|l| format!("{config_path}:{l}"))
                     .unwrap_or(config_path.clone());
-                Stop::Usage(format!(
-                    "{place}: {}\n  = help: every key is described in docs/configuration.md",
-                    e.message
-                ))
+                let mut message = format!("{place}: {}", e.message);
+                for help in &e.help {
+                    message.push_str(&format!("\n  = help: {help}"));
+                }
+                message.push_str("\n  = help: every key is described in docs/configuration.md");
+                Stop::Usage(message)
             })?,
             None if explicit => {
                 return Err(Stop::Usage(format!(
@@ -221,6 +228,12 @@ impl Workspace {
     /// Reads a changelog; hostile files are findings.
     pub fn read_changelog(&self, path: &str) -> Result<Option<String>, Stop> {
         self.repo.read(path, MAX_CHANGELOG).map_err(fs_stop)
+    }
+
+    /// Reads a changelog at a path a person typed (`notes --changelog`), which may be absolute
+    /// or outside the repository (see [`RepoDir::read_typed`]).
+    pub fn read_typed_changelog(&self, path: &str) -> Result<Option<String>, Stop> {
+        self.repo.read_typed(path, MAX_CHANGELOG).map_err(fs_stop)
     }
 
     /// The path of an environment's bill of materials.

@@ -411,6 +411,18 @@ pub fn check_bom(text: &str, path: &str) -> (Option<Bom>, Vec<Diagnostic>) {
     }
     for (name, pin) in &bom.images {
         let line = bom.image_lines.get(name).copied().unwrap_or(1);
+        // The line of the entry's `tag:` or `digest:`, asked only for a finding (a span query
+        // per entry would make large BOMs quadratic); the entry's line when it has none.
+        let field_line = |field: &str| {
+            loc.and_then(|l| {
+                l.line_of(&[
+                    PathSeg::Key("images"),
+                    PathSeg::Key(name),
+                    PathSeg::Key(field),
+                ])
+            })
+            .unwrap_or(line)
+        };
         if !is_valid_name(name) {
             out.push(
                 diag(
@@ -439,7 +451,7 @@ pub fn check_bom(text: &str, path: &str) -> (Option<Bom>, Vec<Diagnostic>) {
                     diag(
                         "bom/invalid-digest",
                         path,
-                        line,
+                        field_line("digest"),
                         format!("image `{name}` has a malformed digest `{d}`"),
                     )
                     .with_help("a digest is `sha256:` followed by 64 lowercase hex digits"),
@@ -455,7 +467,7 @@ pub fn check_bom(text: &str, path: &str) -> (Option<Bom>, Vec<Diagnostic>) {
                     diag(
                         "bom/missing-tag",
                         path,
-                        line,
+                        field_line("tag"),
                         format!("image `{name}` has neither a tag nor a digest"),
                     )
                     .with_help("pin a released tag and its digest"),
@@ -473,7 +485,7 @@ pub fn check_bom(text: &str, path: &str) -> (Option<Bom>, Vec<Diagnostic>) {
             };
             out.push(
                 d.in_file(path)
-                    .at_line(line)
+                    .at_line(field_line("tag"))
                     .with_help("pin a released tag such as `v1.2.3`"),
             );
         }
@@ -1327,6 +1339,50 @@ mod tests {
             let got: Vec<&str> = validate_bom(&text, "releases/dev.yaml")
                 .iter()
                 .map(|d| d.code)
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn image_findings_sit_on_the_tag_or_digest_line() {
+        let d = digest();
+        let cases: Vec<(String, Vec<(&str, usize)>)> = vec![
+            (
+                "images:\n  app:\n    image: a\n    tag: latest\n".into(),
+                vec![("bom/floating-tag", 4)],
+            ),
+            (
+                format!("images:\n  app:\n    image: a\n    digest: \"{d}\"\n    tag: main\n"),
+                vec![("bom/floating-tag", 5)],
+            ),
+            (
+                "images:\n  app:\n    image: a\n    tag: v1\n    digest: sha256:abc\n".into(),
+                vec![("bom/invalid-digest", 5)],
+            ),
+            (
+                "images:\n  app:\n    image: a\n    tag: \"\"\n".into(),
+                vec![("bom/missing-tag", 4)],
+            ),
+            // A missing tag stays on the entry's line.
+            (
+                "images:\n  app:\n    image: a\n".into(),
+                vec![("bom/missing-tag", 2)],
+            ),
+            // Flow entries sit on one line; a multi-line one points at its field.
+            (
+                "images:\n  web: { image: w, tag: v1 }\n  app: { image: a, tag: latest }\n".into(),
+                vec![("bom/floating-tag", 3)],
+            ),
+            (
+                "images:\n  app: {\n    image: a,\n    tag: dev\n  }\n".into(),
+                vec![("bom/floating-tag", 4)],
+            ),
+        ];
+        for (text, want) in cases {
+            let got: Vec<(&str, usize)> = validate_bom(&text, "releases/dev.yaml")
+                .iter()
+                .map(|d| (d.code, d.line.unwrap_or(0)))
                 .collect();
             assert_eq!(got, want, "{text:?}");
         }

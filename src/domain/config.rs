@@ -136,6 +136,8 @@ pub struct ConfigError {
     pub line: Option<usize>,
     /// What is wrong.
     pub message: String,
+    /// Remedies, one per help line.
+    pub help: Vec<String>,
 }
 
 impl ConfigError {
@@ -143,6 +145,14 @@ impl ConfigError {
         Self {
             line: None,
             message: message.into(),
+            help: Vec::new(),
+        }
+    }
+
+    fn at(line: Option<usize>, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            ..Self::new(message)
         }
     }
 }
@@ -180,10 +190,11 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
-    let raw: RawConfig = yaml_serde::from_str(text).map_err(|e| ConfigError {
-        line: e.location().map(|l| l.line()),
-        message: e.to_string(),
-    })?;
+    if let Some(e) = unquoted_tag_format(text) {
+        return Err(e);
+    }
+    let raw: RawConfig = yaml_serde::from_str(text)
+        .map_err(|e| ConfigError::at(e.location().map(|l| l.line()), e.to_string()))?;
     let mut config = Config::default();
     if let Some(mode) = raw.changelog {
         config.changelog = match mode.as_str() {
@@ -191,13 +202,13 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             "root" => ChangelogMode::Root,
             "none" => ChangelogMode::None,
             other => {
-                return Err(ConfigError {
-                    line: key_line(text, "changelog", false),
-                    message: format!(
+                return Err(ConfigError::at(
+                    key_line(text, "changelog", false),
+                    format!(
                         "`changelog` is `{}`; write `per-chart`, `root` or `none`",
                         other.escape_debug()
                     ),
-                })
+                ))
             }
         };
     }
@@ -206,13 +217,13 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             "every-change" => VersionBump::EveryChange,
             "at-release" => VersionBump::AtRelease,
             other => {
-                return Err(ConfigError {
-                    line: key_line(text, "version-bump", false),
-                    message: format!(
+                return Err(ConfigError::at(
+                    key_line(text, "version-bump", false),
+                    format!(
                         "`version-bump` is `{}`; write `every-change` or `at-release`",
                         other.escape_debug()
                     ),
-                })
+                ))
             }
         };
     }
@@ -224,10 +235,10 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
                     | super::rules::RuleError::BadLevel { id, .. } => id.clone(),
                     super::rules::RuleError::Fixed(id) => id.clone(),
                 };
-                ConfigError {
-                    line: key_line(text, &id, true).or_else(|| key_line(text, "rules", false)),
-                    message: format!("{e} (the rules are listed in docs/rules.md)"),
-                }
+                ConfigError::at(
+                    key_line(text, &id, true).or_else(|| key_line(text, "rules", false)),
+                    format!("{e} (the rules are listed in docs/rules.md)"),
+                )
             })?;
     }
     if let Some(dir) = raw.charts_dir {
@@ -374,6 +385,31 @@ impl Config {
     }
 }
 
+/// An unquoted `tag-format: {component}-{version}`: YAML reads the braces as a flow mapping,
+/// so the value is not the pattern the user wrote. Found in the text, before YAML has its say.
+fn unquoted_tag_format(text: &str) -> Option<ConfigError> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let value = line
+            .trim_start_matches('\u{feff}')
+            .strip_prefix("tag-format:")?
+            .trim();
+        if !value.starts_with('{') {
+            return None;
+        }
+        // Drop a trailing comment: `{component}-{version}  # chart-releaser`.
+        let pattern = value.split_once(" #").map_or(value, |(v, _)| v).trim_end();
+        let quoted = pattern.replace('\\', "\\\\").replace('"', "\\\"");
+        Some(ConfigError {
+            line: Some(i + 1),
+            message: format!(
+                "`tag-format` is not quoted, so YAML reads `{}` as a mapping rather than a pattern",
+                pattern.escape_debug()
+            ),
+            help: vec![format!("write it quoted: tag-format: \"{quoted}\"")],
+        })
+    })
+}
+
 /// The 1-based line where `key:` first starts a line (after indentation, when `nested`), plain
 /// or quoted; also inside a one-line flow mapping `{ key: … }` when `nested`.
 fn key_line(text: &str, key: &str, nested: bool) -> Option<usize> {
@@ -393,9 +429,13 @@ fn key_line(text: &str, key: &str, nested: bool) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// A relative path inside the repository: no absolute paths, no `..`, `/` separators.
+/// A relative path inside the repository: no absolute paths, no `..`, `/` separators. A
+/// leading `./` and trailing `/` are dropped (`./helm/charts/` is `helm/charts`).
 fn check_rel_path(key: &str, path: &str) -> Result<String, ConfigError> {
-    let trimmed = path.trim_end_matches('/');
+    let mut trimmed = path.trim_end_matches('/');
+    while let Some(rest) = trimmed.strip_prefix("./") {
+        trimmed = rest.trim_start_matches('/');
+    }
     let bad = trimmed.is_empty()
         || trimmed.starts_with('/')
         || trimmed.contains('\\')
@@ -513,6 +553,73 @@ release-branches: [main]
             parse_config("\n\nlabels: 3\n").expect_err("type").line,
             Some(3)
         );
+    }
+
+    #[test]
+    fn an_unquoted_tag_format_gets_a_hint_to_quote_it() {
+        let cases: &[(&str, Option<(usize, &str)>)] = &[
+            (
+                "tag-format: {component}-{version}\n",
+                Some((1, "write it quoted: tag-format: \"{component}-{version}\"")),
+            ),
+            (
+                "labels: [x]\ntag-format: {component}/v{version}  # per chart\n",
+                Some((2, "write it quoted: tag-format: \"{component}/v{version}\"")),
+            ),
+            (
+                "tag-format: {version}\n",
+                Some((1, "write it quoted: tag-format: \"{version}\"")),
+            ),
+            ("tag-format: \"{component}-{version}\"\n", None),
+            ("tag-format: '{component}-{version}'\n", None),
+            ("tag-format: v{version}-{component}\n", None),
+            ("# tag-format: {component}-{version}\n", None),
+        ];
+        for (text, want) in cases {
+            let got = parse_config(text).err().filter(|e| !e.help.is_empty());
+            assert_eq!(
+                got.as_ref()
+                    .map(|e| (e.line.unwrap_or(0), e.help[0].as_str())),
+                *want,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_paths_may_start_with_dot_slash() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("charts", Some("charts")),
+            ("./charts", Some("charts")),
+            ("./helm/charts/", Some("helm/charts")),
+            ("././charts", Some("charts")),
+            (".//charts", Some("charts")),
+            ("helm/charts/", Some("helm/charts")),
+            ("./", None),
+            (".", None),
+            ("./../charts", None),
+            ("helm/./charts", None),
+            ("/charts", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(
+                check_rel_path("charts-dir", path).ok().as_deref(),
+                *want,
+                "{path}"
+            );
+        }
+        let c = parse_config(
+            "charts-dir: ./charts\nreleases-dir: ./releases/\nbump-exempt: [./README.md]\ncomponents:\n  app: { changelog: ./CHANGELOG.md, version-files: [./VERSION] }\n",
+        )
+        .expect("valid");
+        assert_eq!(c.charts_dir.as_deref(), Some("charts"));
+        assert_eq!(c.releases_dir, "releases");
+        assert_eq!(c.bump_exempt, ["README.md"]);
+        assert_eq!(
+            c.components["app"].changelog.as_deref(),
+            Some("CHANGELOG.md")
+        );
+        assert_eq!(c.components["app"].version_files, ["VERSION"]);
     }
 
     #[test]

@@ -45,10 +45,14 @@ pub struct PromotionRequest {
 pub struct PromotionFacts {
     /// Chart.yaml `version` on the base.
     pub chart_version: Option<Version>,
+    /// Where that version is written: Chart.yaml's path and its `version:` line.
+    pub chart_version_at: Option<(String, usize)>,
     /// The chart's version in each environment's bill of materials, where pinned.
     pub deployed: BTreeMap<String, Version>,
     /// The level `--bump auto` infers, if `[Unreleased]` has entries.
     pub auto_bump: Option<Bump>,
+    /// The chart's changelog, when it has no `[Unreleased]` heading at all.
+    pub no_unreleased_in: Option<String>,
     /// Minimum soak in the source environment, if configured.
     pub soak_required: Option<Duration>,
     /// Time since the source environment's bill of materials last changed, if known.
@@ -190,10 +194,35 @@ pub fn decide(
             }
             running.clone()
         }
-        (None, VersionChoice::Exact(v)) => v.clone(),
+        (None, VersionChoice::Exact(v)) => {
+            // Into the first environment the version is a release of the chart: never one
+            // below what Chart.yaml already says (going back is `rollback`'s job).
+            if let Some(current) = facts.chart_version.as_ref().filter(|c| v < *c) {
+                let mut d = Diagnostic::error(
+                    "chart/version",
+                    format!("`--version {v}` is below `{chart}`'s chart version {current}"),
+                )
+                .with_help(format!("promote {current} or a higher version"))
+                .with_help("to go back to an earlier version, use `rollback`");
+                if let Some((path, line)) = &facts.chart_version_at {
+                    d = d.in_file(path.clone()).at_line(*line);
+                }
+                findings.push(d);
+            }
+            v.clone()
+        }
         (None, VersionChoice::Bump(level)) => bump_from(facts, *level),
         (None, VersionChoice::Auto) => match facts.auto_bump {
             Some(level) => bump_from(facts, level),
+            None if facts.no_unreleased_in.is_some() => {
+                let path = facts.no_unreleased_in.as_deref().unwrap_or_default();
+                return Err(Err(vec![Diagnostic::error(
+                    "promotion/auto-bump-empty",
+                    format!("`--bump auto` reads `[Unreleased]`, but `{path}` has no `## [Unreleased]` section"),
+                )
+                .in_file(path)
+                .with_help("add a `## [Unreleased]` section listing the changes (`### Added`, `### Fixed`, …), or pass `--bump patch|minor|major`")]));
+            }
             None => {
                 return Err(Err(vec![Diagnostic::error(
                     "promotion/auto-bump-empty",
@@ -342,6 +371,67 @@ mod tests {
         f.auto_bump = Some(Bump::Patch);
         let plan = decide(&envs(), &req(None, "dev", VersionChoice::Auto), &f).expect("ok");
         assert_eq!(plan.version, v("1.2.1"));
+    }
+
+    #[test]
+    fn an_exact_version_below_the_chart_is_refused_where_chart_yaml_says_it() {
+        let mut f = facts("1.3.0", &[("dev", "1.2.0")]);
+        f.chart_version_at = Some(("charts/frontend/Chart.yaml".into(), 4));
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("dev", "1.2.5", Some("chart/version")),
+            ("dev", "1.3.0-rc.1", Some("chart/version")),
+            ("dev", "1.3.0", None),
+            ("dev", "1.4.0", None),
+        ];
+        for (to, version, want) in cases {
+            let r = decide(
+                &envs(),
+                &req(None, to, VersionChoice::Exact(v(version))),
+                &f,
+            );
+            match (r, want) {
+                (Ok(_), None) => {}
+                (Err(Err(d)), Some(code)) => {
+                    assert_eq!(d[0].code, *code, "{version}");
+                    assert_eq!(
+                        (d[0].file.as_deref(), d[0].line),
+                        (Some("charts/frontend/Chart.yaml"), Some(4))
+                    );
+                }
+                (other, _) => panic!("{version}: {other:?}"),
+            }
+        }
+        // Past the first environment the source's version moves, whatever Chart.yaml says.
+        let f = facts("1.5.0", &[("dev", "1.3.0"), ("staging", "1.2.0")]);
+        assert!(decide(
+            &envs(),
+            &req(None, "staging", VersionChoice::Exact(v("1.3.0"))),
+            &f
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn bump_auto_says_when_there_is_no_unreleased_section() {
+        let mut f = facts("1.3.0", &[("dev", "1.2.0")]);
+        let messages =
+            |f: &PromotionFacts| match decide(&envs(), &req(None, "dev", VersionChoice::Auto), f) {
+                Err(Err(d)) => (d[0].code, d[0].message.clone()),
+                other => panic!("{other:?}"),
+            };
+        let (code, message) = messages(&f);
+        assert_eq!(code, "promotion/auto-bump-empty");
+        assert!(
+            message.contains("found no entries under `[Unreleased]`"),
+            "{message}"
+        );
+        f.no_unreleased_in = Some("CHANGELOG.md".into());
+        let (code, message) = messages(&f);
+        assert_eq!(code, "promotion/auto-bump-empty");
+        assert!(
+            message.ends_with("`CHANGELOG.md` has no `## [Unreleased]` section"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -352,6 +352,10 @@ pub const RULES: &[Rule] = &[
         "a promotion would cut a release with nothing under `[Unreleased]`",
     ),
     fixed(
+        "promotion/no-changelog-section",
+        "a promotion's version has no changelog section and the promotion does not cut one",
+    ),
+    fixed(
         "promotion/no-version",
         "a promotion into the first environment has no version to take",
     ),
@@ -387,6 +391,12 @@ pub const RULES: &[Rule] = &[
         "snapshot/exists",
         "a snapshot id is taken; snapshots are never overwritten",
     ),
+    Rule {
+        id: "tag/annotation-unchecked",
+        default: W,
+        configurable: false,
+        summary: "without a token or a local tag, whether a tag is annotated could not be checked",
+    },
     fixed(
         "tag/grammar",
         "a tag does not follow the configured `tag-format`",

@@ -128,6 +128,8 @@ pub struct ImageRef {
     pub tag_path: Option<Vec<Seg>>,
     /// The digest, normalised to `sha256:<hex>` for bare `sha` values; `None` when unset.
     pub digest: Option<String>,
+    /// Path of the value holding the digest, when there is one.
+    pub digest_path: Option<Vec<Seg>>,
     /// Whether the tag is a key of its own (an image map, or a sibling `tag` key), which Helm
     /// charts default to `appVersion` when empty; `false` for a bare `repo[:tag]` string.
     pub tag_is_separate: bool,
@@ -141,10 +143,19 @@ fn text(v: &Value) -> Option<String> {
     yaml::scalar_text(v).filter(|s| !s.trim().is_empty())
 }
 
+/// Whether a mapping is an image map whatever its key: it has both `repository` and `tag`
+/// (`image: { busybox: { registry, repository, tag } }`, grafana's `tempo: { repository, tag }`).
+fn is_image_map(value: &Value) -> bool {
+    value
+        .as_mapping()
+        .is_some_and(|m| m.contains_key("repository") && m.contains_key("tag"))
+}
+
 /// Walks a parsed values document for image declarations: maps under an `image` (or
-/// `…Image`) key with `repository`/`tag`/`digest`, and string references `repo[:tag][@digest]`
-/// (with sibling `tag`/`imageTag`/`digest` keys when the string carries none). Templated
-/// strings (`{{ … }}`) and empty strings are skipped.
+/// `…Image`) key with `repository`/`tag`/`digest`, maps with both `repository` and `tag` under
+/// any key or in a list at any depth, and string references `repo[:tag][@digest]` (with sibling
+/// `tag`/`imageTag`/`digest` keys when the string carries none). Templated strings (`{{ … }}`)
+/// and empty strings are skipped.
 pub fn find_images(doc: &Value) -> Vec<ImageRef> {
     let mut out = Vec::new();
     // Explicit stack: the parser bounds depth, but the walk need not rely on it.
@@ -156,7 +167,7 @@ pub fn find_images(doc: &Value) -> Vec<ImageRef> {
                     let Some(key) = k.as_str() else { continue };
                     let mut child = path.clone();
                     child.push(Seg::Key(key.to_string()));
-                    if is_image_key(key) {
+                    if is_image_key(key) || is_image_map(v) {
                         if let Some(found) = image_from(map, key, v, &path, &child) {
                             out.push(found);
                         }
@@ -168,6 +179,11 @@ pub fn find_images(doc: &Value) -> Vec<ImageRef> {
                 for (i, v) in items.iter().enumerate() {
                     let mut child = path.clone();
                     child.push(Seg::Index(i));
+                    if let Some(m) = v.as_mapping().filter(|_| is_image_map(v)) {
+                        if let Some(found) = image_from_map(m, &child) {
+                            out.push(found);
+                        }
+                    }
                     stack.push((child, v));
                 }
             }
@@ -195,19 +211,18 @@ impl Ord for Seg {
     }
 }
 
-fn digest_of(map: &Mapping) -> Option<String> {
-    if let Some(d) = map
-        .get("digest")
-        .or_else(|| map.get("imageDigest"))
-        .and_then(text)
-    {
-        return Some(d);
+/// The digest of an image map (or of the mapping beside an image string), with its key.
+fn digest_of(map: &Mapping) -> Option<(String, &'static str)> {
+    for key in ["digest", "imageDigest"] {
+        if let Some(d) = map.get(key).and_then(text) {
+            return Some((d, key));
+        }
     }
     map.get("sha").and_then(text).map(|hex| {
         if hex.contains(':') {
-            hex
+            (hex, "sha")
         } else {
-            format!("sha256:{hex}")
+            (format!("sha256:{hex}"), "sha")
         }
     })
 }
@@ -226,31 +241,7 @@ fn image_from(
     path: &[Seg],
 ) -> Option<ImageRef> {
     match value {
-        Value::Mapping(m) => {
-            if !(m.contains_key("repository") || m.contains_key("tag")) {
-                return None;
-            }
-            let repository = m.get("repository").and_then(text).unwrap_or_default();
-            if repository.contains("{{") {
-                return None;
-            }
-            let repository = match m.get("registry").and_then(text) {
-                Some(reg) if !repository.is_empty() => format!("{reg}/{repository}"),
-                _ => repository,
-            };
-            // A repository written with its own tag or digest (`repo:1.2`, `repo@sha256:…`).
-            let (_, ref_tag, ref_digest) = split_image_ref(&repository);
-            let tag = m.get("tag").and_then(text);
-            let tag_path = m.contains_key("tag").then(|| with_key(path, "tag"));
-            Some(ImageRef {
-                path: path.to_vec(),
-                tag: tag.or_else(|| ref_tag.map(str::to_string)),
-                tag_path,
-                digest: digest_of(m).or_else(|| ref_digest.map(str::to_string)),
-                repository,
-                tag_is_separate: true,
-            })
-        }
+        Value::Mapping(m) => image_from_map(m, path),
         Value::String(s) => {
             let s = s.trim();
             if s.is_empty() || s.contains("{{") {
@@ -280,17 +271,60 @@ fn image_from(
                 (None, Some((t, p))) => (t, Some(p)),
                 (None, None) => (None, None),
             };
+            let (digest, digest_path) = match (digest, digest_of(parent)) {
+                (Some(d), _) => (Some(d.to_string()), Some(path.to_vec())),
+                (None, Some((d, k))) => (Some(d), Some(with_key(parent_path, k))),
+                (None, None) => (None, None),
+            };
             Some(ImageRef {
                 path: path.to_vec(),
                 repository: name.to_string(),
                 tag,
                 tag_path,
-                digest: digest.map(str::to_string).or_else(|| digest_of(parent)),
+                digest,
+                digest_path,
                 tag_is_separate,
             })
         }
         _ => None,
     }
+}
+
+/// An image map `{ registry, repository, tag, digest }` at `path`.
+fn image_from_map(m: &Mapping, path: &[Seg]) -> Option<ImageRef> {
+    if !(m.contains_key("repository") || m.contains_key("tag")) {
+        return None;
+    }
+    let repository = m.get("repository").and_then(text).unwrap_or_default();
+    if repository.contains("{{") {
+        return None;
+    }
+    let repository = match m.get("registry").and_then(text) {
+        Some(reg) if !repository.is_empty() => format!("{reg}/{repository}"),
+        _ => repository,
+    };
+    // A repository written with its own tag or digest (`repo:1.2`, `repo@sha256:…`).
+    let (_, ref_tag, ref_digest) = split_image_ref(&repository);
+    let tag = m.get("tag").and_then(text);
+    let tag_path = match (&tag, ref_tag) {
+        (Some(_), _) => Some(with_key(path, "tag")),
+        (None, Some(_)) => Some(with_key(path, "repository")),
+        (None, None) => m.contains_key("tag").then(|| with_key(path, "tag")),
+    };
+    let (digest, digest_path) = match (digest_of(m), ref_digest) {
+        (Some((d, k)), _) => (Some(d), Some(with_key(path, k))),
+        (None, Some(d)) => (Some(d.to_string()), Some(with_key(path, "repository"))),
+        (None, None) => (None, None),
+    };
+    Some(ImageRef {
+        path: path.to_vec(),
+        tag: tag.or_else(|| ref_tag.map(str::to_string)),
+        tag_path,
+        digest,
+        digest_path,
+        repository,
+        tag_is_separate: true,
+    })
 }
 
 fn render(path: &[Seg]) -> String {
@@ -372,7 +406,7 @@ pub fn validate_values(text: &str, path: &str, app_version: Option<&str>) -> Vec
                         format!("image `{name}` has a malformed digest `{d}`"),
                     )
                     .in_file(path)
-                    .at_line(at(&image.path))
+                    .at_line(at(image.digest_path.as_deref().unwrap_or(&image.path)))
                     .with_help("a digest is `sha256:` followed by 64 lowercase hex digits"),
                 );
                 false
@@ -530,7 +564,54 @@ mod tests {
             (
                 "image:\n  repository: a\n  tag: 1.0\n  digest: sha256:abc\n".into(),
                 None,
-                vec![("values/invalid-digest", 1)],
+                vec![("values/invalid-digest", 4)],
+            ),
+            (
+                "image:\n  repository: a@sha256:abc\n  tag: 1.0\n".into(),
+                None,
+                vec![("values/invalid-digest", 2)],
+            ),
+            (
+                "image:\n  repository: a\n  tag: 1.0\n  sha: abc\n".into(),
+                None,
+                vec![("values/invalid-digest", 4)],
+            ),
+            (
+                "x:\n  image: a:1.0\n  digest: sha256:abc\n".into(),
+                None,
+                vec![("values/invalid-digest", 3)],
+            ),
+            (
+                "image:\n  pullPolicy: Always\n  repository: a:latest\n  tag: \"\"\n".into(),
+                None,
+                vec![("values/floating-tag", 3)],
+            ),
+            // Image maps under any key, at any depth, or in a list: `repository` and `tag`.
+            (
+                "image:\n  busybox:\n    registry: docker.io\n    repository: busybox\n    tag: latest\n".into(),
+                None,
+                vec![("values/floating-tag", 5)],
+            ),
+            (
+                "tempo:\n  repository: grafana/tempo\n  pullPolicy: IfNotPresent\n  tag: main\n".into(),
+                None,
+                vec![("values/floating-tag", 4)],
+            ),
+            (
+                "a:\n  b:\n    sidecar:\n      repository: x\n      tag: \"\"\n".into(),
+                None,
+                vec![("values/missing-tag", 5)],
+            ),
+            (
+                "images:\n  - repository: x\n    tag: stable\n".into(),
+                None,
+                vec![("values/floating-tag", 3)],
+            ),
+            // A `repository` without a `tag` under another key is not taken for an image.
+            (
+                "helm:\n  repository: https://charts.example.com\n".into(),
+                None,
+                vec![],
             ),
             (
                 format!("image:\n  repository: a\n  sha: {HEX}\n"),

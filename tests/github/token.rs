@@ -13,6 +13,17 @@ fn release_without_a_token_is_a_usage_error() {
     ran.expect_code(2);
     assert!(ran.stderr.contains("no GitHub token"), "{}", ran.stderr);
     assert!(ran.stderr.contains("`github-token`"), "{}", ran.stderr);
+    // `release` takes neither `--local` nor `--dry-run`: the help names what fits.
+    assert!(
+        !ran.stderr.contains("--local") && !ran.stderr.contains("--dry-run"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("= help: `release` creates the GitHub release, so it needs one; `validate-tag` runs the same checks of the tag without a token"),
+        "{}",
+        ran.stderr
+    );
     assert_eq!(w.fake.request_count(), 0);
     w.assert_clean();
 }
@@ -28,6 +39,12 @@ fn promote_without_a_token_is_a_usage_error_unless_local_or_dry_run() {
         .run();
     ran.expect_code(2);
     assert!(ran.stderr.contains("no GitHub token"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("= help: or run with `--local` (edit the working tree) or `--dry-run`"),
+        "{}",
+        ran.stderr
+    );
     let dry = w
         .action("promote")
         .input("chart", "frontend")

@@ -120,6 +120,40 @@ fn malformed_configuration_is_a_usage_error_with_file_and_line() {
 }
 
 #[test]
+fn an_unquoted_tag_format_is_a_usage_error_with_a_hint_to_quote_it() {
+    let s = Sandbox::demo();
+    let config = s.read(".github/release-action.yml").replace(
+        "tag-format: \"v{version}-{component}\"",
+        "tag-format: {component}-{version}",
+    );
+    s.write(".github/release-action.yml", config);
+    let ran = s.cli(&["check"]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains("error: .github/release-action.yml:3: `tag-format` is not quoted, so YAML reads `{component}-{version}` as a mapping rather than a pattern\n  = help: write it quoted: tag-format: \"{component}-{version}\"\n"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn relative_paths_in_the_configuration_may_start_with_dot_slash() {
+    let s = Sandbox::demo();
+    let config = s
+        .read(".github/release-action.yml")
+        .replace("charts-dir: helm/charts", "charts-dir: ./helm/charts/")
+        .replace("releases-dir: releases", "releases-dir: ./releases");
+    s.write(".github/release-action.yml", config);
+    let ran = s.cli(&["check", "--all"]);
+    ran.expect_code(0);
+    assert!(
+        ran.summary.contains("| frontend | 1.1.0 |"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[test]
 fn help_and_version_exit_zero_and_unknown_flags_exit_two() {
     let s = Sandbox::demo();
     let ran = s.cli(&["--version"]);

@@ -20,6 +20,32 @@ fn the_demo_repository_passes() {
 }
 
 #[test]
+fn the_verdict_line_goes_to_stdout() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&["check", "--all"]);
+    ran.expect_code(0);
+    assert!(
+        ran.stdout.starts_with("check: 4 component(s), 0 error(s)"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stderr.contains("check: "), "{}", ran.stderr);
+    // Under Actions it follows the annotations on stdout and is no workflow command.
+    s.write(
+        "helm/charts/backend/values.yaml",
+        "image:\n  repository: a\n  tag: latest\n",
+    );
+    let ran = s.action(&[("command", "check"), ("all", "true")], &[]);
+    ran.expect_code(1);
+    let last = ran.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("check: 4 component(s), 1 error(s)"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
 fn reports_every_problem_before_failing() {
     let s = Sandbox::demo();
     s.write(
@@ -58,6 +84,47 @@ fn a_floating_image_tag_in_a_bill_of_materials_fails() {
         "{}",
         ran.stderr
     );
+}
+
+#[test]
+fn image_findings_sit_on_the_tag_and_digest_lines() {
+    let s = Sandbox::demo();
+    s.write(
+        "helm/charts/backend/values.yaml",
+        concat!(
+            "image:\n",
+            "  repository: ghcr.io/example/shop-backend\n",
+            "  tag: v0.9.0\n",
+            "  digest: sha256:abc\n",
+            "upgradeJob:\n",
+            "  image:\n",
+            "    busybox:\n",
+            "      registry: docker.io\n",
+            "      repository: busybox\n",
+            "      tag: latest\n",
+        ),
+    );
+    s.write(
+        "releases/staging.yaml",
+        concat!(
+            "environment: staging\n",
+            "charts:\n",
+            "  backend: 0.4.2\n",
+            "images:\n",
+            "  app:\n",
+            "    image: ghcr.io/example/shop-app\n",
+            "    tag: main\n",
+        ),
+    );
+    let ran = s.action(&[("command", "check"), ("all", "true")], &[]);
+    ran.expect_code(1);
+    for needle in [
+        "::error file=helm/charts/backend/values.yaml,line=4,title=values/invalid-digest::",
+        "::error file=helm/charts/backend/values.yaml,line=10,title=values/floating-tag::image `docker.io/busybox` uses the floating tag `latest`",
+        "::error file=releases/staging.yaml,line=7,title=bom/floating-tag::",
+    ] {
+        assert!(ran.stdout.contains(needle), "{needle}\n{}", ran.stdout);
+    }
 }
 
 #[test]

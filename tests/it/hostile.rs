@@ -155,3 +155,82 @@ fn an_empty_or_garbage_chart_is_a_finding_not_a_crash() {
         assert_eq!(ran.code, 1, "{garbage:?}: {}", ran.stderr);
     }
 }
+
+#[test]
+fn typed_paths_may_be_absolute_or_outside_but_repository_symlinks_still_may_not_lead_out() {
+    let s = Sandbox::demo();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let config = outside.path().join("release-action.yml");
+    std::fs::write(&config, s.read(".github/release-action.yml")).expect("write");
+    std::fs::write(outside.path().join("CHANGELOG.md"), s.read("CHANGELOG.md")).expect("write");
+    std::fs::remove_file(s.path(".github/release-action.yml")).expect("rm");
+    let config = config.to_str().expect("utf8");
+
+    // `--config` and `notes --changelog` as a person types them: absolute, or `..` out.
+    s.cli(&[
+        "validate-tag",
+        "--tag",
+        "v1.1.0-frontend",
+        "--config",
+        config,
+    ])
+    .expect_code(0);
+    let repo = s.repo().to_str().expect("utf8");
+    let elsewhere = outside.path().to_str().expect("utf8");
+    let ran = s.cli(&[
+        "notes",
+        "--repo",
+        repo,
+        "--changelog",
+        &format!("{elsewhere}/CHANGELOG.md"),
+        "--version",
+        "2.4.0",
+    ]);
+    ran.expect_code(0);
+    assert_eq!(ran.stdout, "### Added\n\n- Order history page.\n");
+    // The Action's `config` input is typed by the workflow author: absolute works, and a
+    // relative one is read from the workspace.
+    s.action(
+        &[
+            ("command", "validate-tag"),
+            ("tag", "v1.1.0-frontend"),
+            ("config", config),
+        ],
+        &[],
+    )
+    .expect_code(0);
+    s.write("ci/release.yml", std::fs::read(config).expect("read"));
+    s.action(
+        &[
+            ("command", "validate-tag"),
+            ("tag", "v1.1.0-frontend"),
+            ("config", "ci/release.yml"),
+        ],
+        &[],
+    )
+    .expect_code(0);
+
+    // What the repository holds keeps its rules: a symlink in it that leads out is refused,
+    // whether the path is the default one or typed.
+    std::os::unix::fs::symlink(config, s.path(".github/release-action.yml")).expect("symlink");
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains("leads outside the repository"),
+        "{}",
+        ran.stderr
+    );
+    let ran = s.cli(&[
+        "validate-tag",
+        "--tag",
+        "v1.1.0-frontend",
+        "--config",
+        ".github/release-action.yml",
+    ]);
+    ran.expect_code(2);
+    assert!(
+        ran.stderr.contains("leads outside the repository"),
+        "{}",
+        ran.stderr
+    );
+}

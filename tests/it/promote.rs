@@ -60,6 +60,29 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
 }
 
 #[test]
+fn bump_auto_reads_breaking_in_any_letter_case_as_major() {
+    let s = Sandbox::demo();
+    let log = s.read("helm/charts/frontend/CHANGELOG.md").replacen(
+        "- The readiness probe path now honours `basePath`.",
+        "- **Breaking:** the readiness probe path now honours `basePath`.",
+        1,
+    );
+    s.write("helm/charts/frontend/CHANGELOG.md", log);
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "auto",
+        "--dry-run",
+    ]);
+    ran.expect_code(0);
+    assert_eq!(ran.output("version"), "2.0.0");
+}
+
+#[test]
 fn local_promotion_into_dev_edits_only_the_lines_it_must() {
     let s = Sandbox::demo();
     let chart_before = s.read("helm/charts/frontend/Chart.yaml");
@@ -246,6 +269,61 @@ fn the_version_must_increase_and_come_from_the_source() {
 }
 
 #[test]
+fn an_exact_version_below_the_chart_is_refused_on_its_version_line() {
+    let s = Sandbox::demo();
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--version",
+        "1.0.5",
+        "--dry-run",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: helm/charts/frontend/Chart.yaml:6: `--version 1.0.5` is below `frontend`'s chart version 1.1.0"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_exact_version_needs_its_changelog_section_unless_the_promotion_cuts_it() {
+    let s = Sandbox::demo();
+    let chart = s
+        .read("helm/charts/frontend/Chart.yaml")
+        .replace("version: 1.1.0", "version: 1.1.5");
+    s.write("helm/charts/frontend/Chart.yaml", chart);
+    let promote = |version: &str| {
+        s.cli(&[
+            "promote",
+            "--chart",
+            "frontend",
+            "--to",
+            "dev",
+            "--version",
+            version,
+            "--dry-run",
+        ])
+    };
+    let ran = promote("1.1.5");
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:8: `helm/charts/frontend/CHANGELOG.md` has no section for 1.1.5"),
+        "{}",
+        ran.stderr
+    );
+    // Above Chart.yaml the promotion bumps the chart and cuts `[Unreleased]` into it.
+    promote("1.2.0").expect_code(0);
+    // A repository without changelogs asks for none.
+    let config = s.read(".github/release-action.yml") + "changelog: none\n";
+    s.write(".github/release-action.yml", config);
+    promote("1.1.5").expect_code(0);
+}
+
+#[test]
 fn a_chart_not_yet_in_the_bill_of_materials_is_added() {
     let s = Sandbox::demo();
     let bom = s
@@ -292,6 +370,51 @@ fn an_empty_unreleased_section_cannot_be_released() {
         "--dry-run",
     ]);
     ran.expect_code(1);
+}
+
+#[test]
+fn a_changelog_without_an_unreleased_heading_says_so() {
+    let s = Sandbox::demo();
+    let log = s.read("helm/charts/frontend/CHANGELOG.md");
+    let start = log.find("## [Unreleased]").expect("unreleased");
+    let end = log.find("## [1.1.0]").expect("1.1.0");
+    s.write(
+        "helm/charts/frontend/CHANGELOG.md",
+        format!("{}{}", &log[..start], &log[end..]),
+    );
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "minor",
+        "--dry-run",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:8: `helm/charts/frontend/CHANGELOG.md` has no `## [Unreleased]` section to release as 1.2.0\n  = help: add a `## [Unreleased]` section"),
+        "{}",
+        ran.stderr
+    );
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "frontend",
+        "--to",
+        "dev",
+        "--bump",
+        "auto",
+        "--dry-run",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr
+            .contains("`helm/charts/frontend/CHANGELOG.md` has no `## [Unreleased]` section"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]

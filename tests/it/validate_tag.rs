@@ -156,3 +156,43 @@ fn a_missing_tag_is_a_usage_error() {
         ran.stdout
     );
 }
+
+#[test]
+fn without_a_token_annotation_is_checked_in_the_local_repository_or_flagged() {
+    let s = Sandbox::demo();
+    // Not a git repository: a warning says the check could not run.
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    ran.expect_code(0);
+    assert!(
+        ran.stderr.contains("warning: could not check whether tag `v1.1.0-frontend` is annotated, as `require-annotated-tags` asks: no GitHub token, and"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("= help: pass `github-token` (or set `GITHUB_TOKEN`)"),
+        "{}",
+        ran.stderr
+    );
+    s.git_init();
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    assert!(
+        ran.stderr
+            .contains("the local repository has no tag `v1.1.0-frontend`"),
+        "{}",
+        ran.stderr
+    );
+    s.git(&["tag", "v1.1.0-frontend"]);
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: tag `v1.1.0-frontend` is a lightweight tag; this repository requires annotated tags"),
+        "{}",
+        ran.stderr
+    );
+    s.git(&["tag", "-d", "v1.1.0-frontend"]);
+    s.git(&["tag", "-a", "v1.1.0-frontend", "-m", "frontend v1.1.0"]);
+    let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
+    ran.expect_code(0);
+    assert!(!ran.stderr.contains("warning"), "{}", ran.stderr);
+}

@@ -88,7 +88,7 @@ impl Base {
         match (local, pr.number) {
             (Ok(b), _) => Ok(Some(b)),
             (Err(_), Some(number)) if api => {
-                let gh = crate::app::connect::connect(env)?;
+                let gh = crate::app::connect::connect(env, "")?;
                 let changed = block_on(async {
                     let files = gh
                         .get_all(

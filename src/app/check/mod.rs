@@ -120,7 +120,11 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
             ws.components.len()
         ),
     };
-    out.log.push(format!(
+    // The verdict is check's data, so it goes to stdout (the other commands keep stdout for
+    // plans and notes and log to stderr). Under Actions stdout is the workflow-command channel:
+    // the line starts with `check:` and holds no control characters, so it can never be read
+    // as `::command` or `##[command]`.
+    let verdict = format!(
         "check: {judged}, {} error(s), {} warning(s){}{}",
         count(Severity::Error),
         count(Severity::Warning),
@@ -132,7 +136,8 @@ pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Resul
         base.as_ref()
             .map(|b| format!(", compared with {}", b.label))
             .unwrap_or_default()
-    ));
+    );
+    out.stdout = verdict.replace(char::is_control, " ") + "\n";
     gate(out)
 }
 

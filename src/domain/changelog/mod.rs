@@ -331,8 +331,8 @@ pub fn sections_between<'a>(
     found.into_iter().map(|(_, v, notes)| (v, notes)).collect()
 }
 
-/// The bump `[Unreleased]` asks for: `Removed` or a line containing
-/// `BREAKING` → major; `Added`, `Changed`, `Deprecated` → minor; `Fixed`,
+/// The bump `[Unreleased]` asks for: `Removed` or a line marked breaking in
+/// any letter case (`BREAKING CHANGE`, `**Breaking:**`) → major; `Added`, `Changed`, `Deprecated` → minor; `Fixed`,
 /// `Security`, or entries under no known type → patch. `None` when there is
 /// no `[Unreleased]` section or it has no entries (a change-type heading with
 /// nothing under it does not count).
@@ -346,7 +346,7 @@ pub fn unreleased_bump(text: &str) -> Option<BumpLevel> {
     let log = build(text, Some("Unreleased"));
     let section = log.unreleased()?;
     let content = text.get(section.content_range.clone())?;
-    if content.lines().any(|l| l.contains("BREAKING")) {
+    if content.lines().any(marks_breaking) {
         return Some(BumpLevel::Major);
     }
     let mut level: Option<BumpLevel> = None;
@@ -371,6 +371,55 @@ pub fn unreleased_bump(text: &str) -> Option<BumpLevel> {
         level = level.max(Some(this));
     }
     level
+}
+
+/// Whether a line marks a breaking change, in any letter case: `BREAKING CHANGE`,
+/// `**Breaking:**`, `breaking change`, `[breaking]`, a `### Breaking` heading. A word that
+/// merely contains it (`non-breaking`, `unbreaking`) or a negation (`not breaking`, `no
+/// breaking changes`, `isn't a breaking change`) does not.
+fn marks_breaking(line: &str) -> bool {
+    const WORD: &str = "breaking";
+    // ASCII lowercasing keeps byte offsets, so `at` indexes both strings.
+    let lower = line.to_ascii_lowercase();
+    let negation =
+        |w: &str| matches!(w, "not" | "no" | "non" | "without" | "never") || w.ends_with("n't");
+    lower.match_indices(WORD).any(|(at, _)| {
+        let before = lower.get(..at).unwrap_or_default();
+        let after = lower.get(at + WORD.len()..).unwrap_or_default();
+        let joined = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        if before
+            .bytes()
+            .next_back()
+            .is_some_and(|b| joined(b) || b == b'-')
+            || after.bytes().next().is_some_and(joined)
+        {
+            return false;
+        }
+        let words: Vec<&str> = before
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(2)
+            .collect();
+        let negated = match words.as_slice() {
+            [w, ..] if negation(w) => true,
+            ["a" | "any", w] => negation(w),
+            _ => false,
+        };
+        if negated {
+            return false;
+        }
+        if line.get(at..at + WORD.len()) == Some("BREAKING") {
+            return true;
+        }
+        // What follows the word, past emphasis: a colon, a closing bracket, `change`, or
+        // nothing (a heading or label of its own).
+        let rest = after.trim_start_matches(['*', '_', ' ', '\t']);
+        rest.is_empty()
+            || rest.starts_with([':', ']', ')', '!'])
+            || rest.starts_with("change")
+            || rest.starts_with("-change")
+    })
 }
 
 /// The canonical change type `name` denotes (case-insensitive), if any.

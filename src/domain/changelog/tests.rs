@@ -501,6 +501,52 @@ fn bump_is_inferred_from_unreleased_change_types() {
             "## [Unreleased]\n### \u{26a0} BREAKING CHANGES\n- a\n",
             Some(BumpLevel::Major),
         ),
+        // A line marked breaking, in any letter case, is major.
+        (
+            "## [Unreleased]\n### Fixed\n- **Breaking:** the port moved\n",
+            Some(BumpLevel::Major),
+        ),
+        (
+            "## [Unreleased]\n### Changed\n- breaking change: values renamed\n",
+            Some(BumpLevel::Major),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- BREAKING CHANGE drop v1\n",
+            Some(BumpLevel::Major),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- [breaking] drop v1\n",
+            Some(BumpLevel::Major),
+        ),
+        (
+            "## [Unreleased]\n### Breaking changes\n- drop v1\n",
+            Some(BumpLevel::Major),
+        ),
+        (
+            "## [Unreleased]\n### Breaking\n- drop v1\n",
+            Some(BumpLevel::Major),
+        ),
+        // Mentions that mark nothing.
+        (
+            "## [Unreleased]\n### Fixed\n- a non-breaking fix\n",
+            Some(BumpLevel::Patch),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- this is not a breaking change\n",
+            Some(BumpLevel::Patch),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- no breaking changes\n",
+            Some(BumpLevel::Patch),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- stop breaking the build on retries\n",
+            Some(BumpLevel::Patch),
+        ),
+        (
+            "## [Unreleased]\n### Fixed\n- unbreaking spaces\n",
+            Some(BumpLevel::Patch),
+        ),
         ("## [Unreleased]\n### added\n- a\n", Some(BumpLevel::Minor)),
         (
             "## [Unreleased]\n### [Added]\n- a\n",
