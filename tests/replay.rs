@@ -356,14 +356,26 @@ fn after_init_an_audit_of_each_repositorys_newest_change_reports_no_convention()
             .stdout
             .lines()
             .filter(|l| l.starts_with("::error"))
-            .filter(|l| CONVENTION_RULES.iter().any(|r| l.contains(&format!("title={r}::"))))
+            .filter(|l| {
+                CONVENTION_RULES
+                    .iter()
+                    .any(|r| l.contains(&format!("title={r}::")))
+            })
             .collect();
         println!(
             "{repo}: check --all after init: exit {}, {} annotation(s)",
             audit.code,
-            audit.stdout.lines().filter(|l| l.starts_with("::error") || l.starts_with("::warning")).count()
+            audit
+                .stdout
+                .lines()
+                .filter(|l| l.starts_with("::error") || l.starts_with("::warning"))
+                .count()
         );
-        assert!(conventions.is_empty(), "{repo}:\n{}", conventions.join("\n"));
+        assert!(
+            conventions.is_empty(),
+            "{repo}:\n{}",
+            conventions.join("\n")
+        );
     }
 }
 

@@ -376,3 +376,48 @@ fn findings_the_base_already_had_do_not_fail_through_the_api() {
     );
     w.assert_clean();
 }
+
+#[test]
+fn a_base_ref_is_compared_through_the_api_when_there_is_a_token() {
+    // `check --base main` on a push (no pull request), in a checkout without `.git`, as the
+    // container runs it: GitHub names the merge base and the changed files.
+    let w = World::demo();
+    w.fake.create_branch(OWNER, REPO, FEATURE, "main");
+    let files = [(
+        "helm/charts/frontend/templates/pdb.yaml",
+        "kind: PodDisruptionBudget\n",
+    )];
+    w.fake
+        .commit_files(OWNER, REPO, FEATURE, &files, "a change\n", Some(ago(DAY)));
+    for (path, content) in files {
+        w.write_local(path, content);
+    }
+    let head = w
+        .fake
+        .branch_sha(OWNER, REPO, FEATURE)
+        .expect("feature branch");
+    let ran = w
+        .action("check")
+        .input("base", "main")
+        .env("GITHUB_SHA", &head)
+        .run();
+    ran.expect_code(1);
+    assert_eq!(
+        error_codes(&ran),
+        ["check/version-not-bumped"],
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(
+        ran.operations(),
+        ["repos/compare-commits-with-basehead"],
+        "{:#?}",
+        ran.request_lines()
+    );
+    assert!(
+        ran.summary.contains(&w.seed),
+        "the merge base: {}",
+        ran.summary
+    );
+    w.assert_clean();
+}

@@ -14,6 +14,15 @@ use crate::adapters::localgit::{self, GitError};
 use crate::app::connect::{api_failure, block_on};
 use crate::app::{RunEnv, Stop};
 
+/// Most files GitHub's comparison of two commits lists.
+/// See: <https://docs.github.com/rest/commits/commits#compare-two-commits>
+const MAX_COMPARE_FILES: usize = 300;
+
+/// Whether the GitHub API can be asked: a token and the repository are known.
+fn api_ready(env: &RunEnv) -> bool {
+    crate::app::connect::token(env).is_some() && env.var("GITHUB_REPOSITORY").is_some()
+}
+
 /// Largest number of pages `GET /pulls/{n}/files` gives (GitHub stops at 3000 files).
 const MAX_PULL_FILE_PAGES: usize = 30;
 
@@ -70,7 +79,11 @@ impl Base {
     /// checkout has it, else the API), else none (a plain `check` judges everything).
     pub fn resolve(root: &Path, base: Option<&str>, env: &RunEnv) -> Result<Option<Self>, Stop> {
         if let Some(rev) = base {
-            return Self::from_git(root, rev).map(Some);
+            // With a token on a runner, GitHub compares (the image has no git); else local git.
+            return match (api_ready(env), env.var("GITHUB_SHA")) {
+                (true, Some(head)) => Self::from_compare(rev, head, env).map(Some),
+                _ => Self::from_git(root, rev).map(Some),
+            };
         }
         let Some(pr) = pull_request(env) else {
             return Ok(None);
@@ -119,6 +132,61 @@ impl Base {
             }
             (Err(e), _) => Err(e),
         }
+    }
+
+    /// `--base REV` through the API: `GET /compare/{REV}...{head}` names the merge base and the
+    /// changed files. GitHub lists at most 300 files there; a longer list cannot be judged.
+    fn from_compare(rev: &str, head: &str, env: &RunEnv) -> Result<Self, Stop> {
+        localgit::check_revision(rev).map_err(git_stop)?;
+        let gh = crate::app::connect::connect(env, "")?;
+        let (merge_base, changed) = block_on(async {
+            let cmp = gh
+                .get(&gh.repo_path(&format!(
+                    "/compare/{}...{}",
+                    crate::adapters::github::encode(rev),
+                    crate::adapters::github::encode(head)
+                )))
+                .await
+                .map_err(api_failure)?;
+            let merge_base = cmp
+                .pointer("/merge_base_commit/sha")
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| {
+                    Stop::Failure(anyhow::anyhow!(
+                        "GitHub's comparison of `{rev}` with `{head}` names no merge base"
+                    ))
+                })?
+                .to_owned();
+            let files = cmp
+                .get("files")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if files.len() >= MAX_COMPARE_FILES {
+                return Err(Stop::Failure(anyhow::anyhow!(
+                    "the change from `{rev}` touches {} or more files, more than GitHub's comparison lists, so it cannot be judged through the API; check out with `fetch-depth: 0` and run without a token, or judge a pull request",
+                    MAX_COMPARE_FILES
+                )));
+            }
+            let changed = files
+                .iter()
+                .flat_map(|f| {
+                    ["filename", "previous_filename"]
+                        .into_iter()
+                        .filter_map(|k| f.get(k).and_then(serde_json::Value::as_str))
+                        .map(str::to_owned)
+                })
+                .collect::<Vec<_>>();
+            Ok((merge_base, changed))
+        })?;
+        Ok(Self {
+            label: merge_base.clone(),
+            changed: sorted(changed),
+            source: Source::Api {
+                gh: Box::new(gh),
+                sha: merge_base,
+            },
+        })
     }
 
     fn from_git(root: &Path, rev: &str) -> Result<Self, Stop> {
