@@ -117,44 +117,49 @@ fn scalar_string(value: &Value, lines: &Lines<'_>, key: &str) -> Option<String> 
 /// assert_eq!((chart.name.as_str(), chart.version.as_str(), chart.version_line), ("web", "1.2.3", 3));
 /// ```
 pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
-    read_chart(text, path).map(|(chart, _, _)| chart)
+    read_chart(text, path)
+        .map(|(chart, _, _)| chart)
+        .map_err(|(problems, _)| problems)
 }
 
+/// Why [`read_chart`] failed, with the mapping when the YAML was one (so that validation can
+/// still report every other problem of the file).
+type ReadError<'t> = (Vec<Diagnostic>, Option<Box<(Mapping, Lines<'t>)>>);
+
 /// [`parse_chart`], also handing back the parsed mapping and the line index for validation.
-fn read_chart<'t>(
-    text: &'t str,
-    path: &str,
-) -> Result<(Chart, Mapping, Lines<'t>), Vec<Diagnostic>> {
+fn read_chart<'t>(text: &'t str, path: &str) -> Result<(Chart, Mapping, Lines<'t>), ReadError<'t>> {
     let value = yaml::parse_yaml(text).map_err(|e| {
-        vec![diag(
-            "chart/invalid-yaml",
-            path,
-            e.line,
-            format!("`{path}` is not valid YAML: {}", e.message),
+        (
+            vec![diag(
+                "chart/invalid-yaml",
+                path,
+                e.line,
+                format!("`{path}` is not valid YAML: {}", e.message),
+            )
+            .with_help("fix the YAML syntax at the reported line")],
+            None,
         )
-        .with_help("fix the YAML syntax at the reported line")]
     })?;
     let map = match value {
         Value::Mapping(m) => m,
         Value::Null => {
-            return Err(vec![diag(
-                "chart/empty",
-                path,
-                1,
-                format!("`{path}` is empty"),
-            )
-            .with_help(
-                "a chart needs at least `apiVersion`, `name` and `version`",
-            )])
+            return Err((
+                vec![diag("chart/empty", path, 1, format!("`{path}` is empty"))
+                    .with_help("a chart needs at least `apiVersion`, `name` and `version`")],
+                None,
+            ))
         }
         _ => {
-            return Err(vec![diag(
-                "chart/not-a-mapping",
-                path,
-                1,
-                format!("`{path}` is not a mapping of keys to values"),
-            )
-            .with_help("write the chart metadata as `key: value` lines")])
+            return Err((
+                vec![diag(
+                    "chart/not-a-mapping",
+                    path,
+                    1,
+                    format!("`{path}` is not a mapping of keys to values"),
+                )
+                .with_help("write the chart metadata as `key: value` lines")],
+                None,
+            ))
         }
     };
     let lines = Lines {
@@ -224,7 +229,7 @@ fn read_chart<'t>(
         }
     };
     let (Some(name), Some(version)) = (name, version) else {
-        return Err(problems);
+        return Err((problems, Some(Box::new((map, lines)))));
     };
     let version_line = lines
         .locator
@@ -295,35 +300,24 @@ pub fn is_valid_name(name: &str) -> bool {
 
 /// Validates a `Chart.yaml` the way the `check` gate does: `apiVersion` present and `v1` or
 /// `v2`; `name` present, equal to `dir_name` and a valid name ([`NAME_PATTERN`]); `version`
-/// strict SemVer 2; `type` `application` or `library`; a warning for an unquoted numeric
-/// `appVersion` (`1.10` reads as `1.1`). Every finding carries `path` and a line.
+/// strict SemVer 2; `type` `application` or `library`; a quoted `appVersion` (`1.10` would
+/// read as `1.1`, and `helm lint` refuses numbers); `maintainers` a list of mappings;
+/// dependencies named once; no `type` or `dependencies` in an `apiVersion: v1` chart. Every
+/// problem of the file is reported, also when `name` or `version` is missing. Every finding
+/// carries `path` and a line.
 pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic> {
     let (chart, map, lines) = match read_chart(text, path) {
         Ok(read) => read,
-        Err(problems) => return problems,
+        // Without a usable name or version, every other problem of the file is still reported.
+        Err((mut problems, Some(read))) => {
+            let (map, lines) = *read;
+            problems.extend(field_findings(&map, &lines, path));
+            problems.sort_by_key(|d| d.line);
+            return problems;
+        }
+        Err((problems, None)) => return problems,
     };
-    let mut out = Vec::new();
-    match chart.api_version.as_deref() {
-        None => out.push(
-            diag(
-                "chart/missing-api-version",
-                path,
-                1,
-                "the chart has no `apiVersion`",
-            )
-            .with_help("add `apiVersion: v2` (Helm 3), or `apiVersion: v1` for Helm 2 charts"),
-        ),
-        Some("v1" | "v2") => {}
-        Some(other) => out.push(
-            diag(
-                "chart/unsupported-api-version",
-                path,
-                lines.key("apiVersion"),
-                format!("unsupported `apiVersion` `{other}`"),
-            )
-            .with_help("use `apiVersion: v2` (Helm 3) or `apiVersion: v1`"),
-        ),
-    }
+    let mut out = field_findings(&map, &lines, path);
     if chart.name != dir_name {
         // NOTE: Helm and chart-releaser know a chart by its `name:`; the directory is free.
         out.push(
@@ -366,7 +360,56 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
             .with_help(help),
         );
     }
-    if let Some(kind) = chart.chart_type.as_deref() {
+    out
+}
+
+/// The findings that need only the mapping: `apiVersion`, `type`, `appVersion`, `maintainers`
+/// and `dependencies`, as Helm's loader and `helm lint` judge them.
+/// See: <https://helm.sh/docs/topics/charts/#the-chartyaml-file>
+fn field_findings(map: &Mapping, lines: &Lines<'_>, path: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let text_of = |key: &str| map.get(key).and_then(|v| scalar_string(v, lines, key));
+    let api_version = text_of("apiVersion");
+    match api_version.as_deref() {
+        None => out.push(
+            diag(
+                "chart/missing-api-version",
+                path,
+                1,
+                "the chart has no `apiVersion`",
+            )
+            .with_help("add `apiVersion: v2` (Helm 3), or `apiVersion: v1` for Helm 2 charts"),
+        ),
+        Some("v1" | "v2") => {}
+        Some(other) => out.push(
+            diag(
+                "chart/unsupported-api-version",
+                path,
+                lines.key("apiVersion"),
+                format!("unsupported `apiVersion` `{other}`"),
+            )
+            .with_help("use `apiVersion: v2` (Helm 3) or `apiVersion: v1`"),
+        ),
+    }
+    if api_version.as_deref() == Some("v1") {
+        for key in ["type", "dependencies"] {
+            if map.contains_key(key) {
+                out.push(
+                    diag(
+                        "chart/v1-field",
+                        path,
+                        lines.key(key),
+                        format!("`{key}` is not valid in a chart with `apiVersion: v1`"),
+                    )
+                    .with_help(format!(
+                        "use `apiVersion: v2` (Helm 3), where `{key}` is valid"
+                    ))
+                    .with_help("for `apiVersion: v1`, dependencies belong in `requirements.yaml`"),
+                );
+            }
+        }
+    }
+    if let Some(kind) = text_of("type") {
         if kind != "application" && kind != "library" {
             out.push(
                 diag(
@@ -380,16 +423,56 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
         }
     }
     if let Some(Value::Number(n)) = map.get("appVersion") {
-        let raw = chart.app_version.clone().unwrap_or_else(|| n.to_string());
+        let raw = text_of("appVersion").unwrap_or_else(|| n.to_string());
+        // NOTE: `helm lint` refuses a numeric `appVersion`, and `1.10` would read as `1.1`.
         out.push(
-            Diagnostic::warning(
+            diag(
                 "chart/unquoted-app-version",
+                path,
+                lines.key("appVersion"),
                 format!("`appVersion` `{raw}` is read as a number, not as text"),
             )
-            .in_file(path)
-            .at_line(chart.app_version_line.unwrap_or(1))
             .with_help(format!("quote it: `appVersion: \"{raw}\"`")),
         );
+    }
+    match map.get("maintainers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) if items.iter().all(Value::is_mapping) => {}
+        Some(_) => out.push(
+            diag(
+                "chart/invalid-maintainers",
+                path,
+                lines.key("maintainers"),
+                "`maintainers` must be a list of mappings with a `name`",
+            )
+            .with_help(
+                "write each maintainer as `- name: octocat` (with optional `email` and `url`)",
+            ),
+        ),
+    }
+    if let Some(Value::Sequence(deps)) = map.get("dependencies") {
+        let mut seen = std::collections::BTreeSet::new();
+        for dep in deps.iter().filter_map(Value::as_mapping) {
+            let name = dep
+                .get("alias")
+                .or_else(|| dep.get("name"))
+                .and_then(yaml::scalar_text);
+            if let Some(name) = name {
+                if !seen.insert(name.clone()) {
+                    out.push(
+                        diag(
+                            "chart/duplicate-dependency",
+                            path,
+                            lines.key("dependencies"),
+                            format!("more than one dependency is named `{name}`"),
+                        )
+                        .with_help(
+                            "give each dependency its own `name`, or an `alias` to tell them apart",
+                        ),
+                    );
+                }
+            }
+        }
     }
     out
 }

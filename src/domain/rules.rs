@@ -259,6 +259,11 @@ pub const RULES: &[Rule] = &[
         "a chart directory's name is not a valid component name",
     ),
     rule(
+        "chart/duplicate-dependency",
+        E,
+        "two dependencies of a chart have the same name or alias",
+    ),
+    rule(
         "chart/duplicate-name",
         E,
         "two charts have the same `name:`",
@@ -268,6 +273,11 @@ pub const RULES: &[Rule] = &[
         "an edit of Chart.yaml did not re-parse to what was intended (a tool bug)",
     ),
     rule("chart/empty", E, "Chart.yaml is empty"),
+    rule(
+        "chart/invalid-maintainers",
+        E,
+        "`maintainers` is not a list of mappings, so Helm cannot load the chart",
+    ),
     rule(
         "chart/invalid-name",
         E,
@@ -303,13 +313,18 @@ pub const RULES: &[Rule] = &[
     rule("chart/not-a-mapping", E, "Chart.yaml is not a mapping"),
     rule(
         "chart/unquoted-app-version",
-        W,
-        "`appVersion` is a YAML number, which loses digits",
+        E,
+        "`appVersion` is a YAML number, which loses digits and `helm lint` refuses",
     ),
     rule(
         "chart/unsupported-api-version",
         E,
         "Chart.yaml's `apiVersion` is neither `v1` nor `v2`",
+    ),
+    rule(
+        "chart/v1-field",
+        E,
+        "an `apiVersion: v1` chart has `type` or `dependencies`, which `helm lint` refuses",
     ),
     fixed(
         "chart/version",
@@ -446,6 +461,11 @@ pub const RULES: &[Rule] = &[
         "values/missing-tag",
         E,
         "an image in values.yaml has no tag and the chart no `appVersion`",
+    ),
+    rule(
+        "values/not-a-mapping",
+        E,
+        "values.yaml is not a mapping, so Helm cannot load the chart",
     ),
     rule(
         "values/untagged-image",

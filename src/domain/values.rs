@@ -379,6 +379,16 @@ pub fn validate_values(text: &str, path: &str, app_version: Option<&str>) -> Vec
             .with_help("fix the YAML syntax at the reported line")]
         }
     };
+    // NOTE: Helm's loader refuses a values file that is not a mapping (an empty one is fine).
+    if !matches!(doc, Value::Mapping(_) | Value::Null) {
+        return vec![Diagnostic::error(
+            "values/not-a-mapping",
+            format!("`{path}` is not a mapping of keys to values, so Helm cannot load the chart"),
+        )
+        .in_file(path)
+        .at_line(1)
+        .with_help("write the chart's values as `key: value` lines")];
+    }
     let images = find_images(&doc);
     if images.is_empty() {
         return Vec::new();
