@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::adapters::actions::{append_file, render_annotation, render_mask, render_outputs};
+use crate::adapters::actions::{
+    append_file, render_annotation, render_framed, render_inert, render_mask, render_outputs,
+};
 use crate::app::{self, notes::NotesRequest, promote::PromoteRequest, Outcome, RunEnv, Stop};
 use crate::cli::{action_argv, Cli, CliCommand};
 use crate::report::{render_diagnostic, render_findings_markdown};
@@ -44,17 +46,64 @@ impl RunEnv {
 
 /// Runs the program with `args` in `env` and returns the exit code.
 pub fn run(args: Vec<OsString>, env: &RunEnv) -> ExitCode {
+    let stdout_is_file = is_regular_file(&std::io::stdout());
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
-    let code = run_with(args, env, &mut stdout, &mut stderr);
+    let mut err = Stderr {
+        sink: &mut stderr,
+        on_actions: env.on_actions(),
+    };
+    let code = run_with(args, env, &mut stdout, &mut err, stdout_is_file);
     ExitCode::from(code as u8)
+}
+
+/// Whether `stream` is a regular file (`notes > notes.md`), which no runner reads.
+#[cfg(unix)]
+fn is_regular_file(stream: &impl std::os::fd::AsFd) -> bool {
+    stream
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|file| file.metadata())
+        .is_ok_and(|meta| meta.is_file())
+}
+
+/// Whether `stream` is a regular file; unknown off Unix, so the runner is assumed to read it.
+#[cfg(not(unix))]
+fn is_regular_file<T>(_stream: &T) -> bool {
+    false
+}
+
+/// Stderr for humans. On a runner every line that could read as a workflow command is quoted
+/// ([`render_inert`]): the runner parses stderr for commands as it does stdout, and messages
+/// carry repository text (paths, quoted lines, GitHub's response bodies, argument values).
+struct Stderr<'a> {
+    sink: &'a mut dyn Write,
+    on_actions: bool,
+}
+
+impl Stderr<'_> {
+    /// Writes `text` as it is locally, made inert on a runner.
+    fn write(&mut self, text: &str) {
+        let _ = if self.on_actions {
+            self.sink.write_all(render_inert(text).as_bytes())
+        } else {
+            self.sink.write_all(text.as_bytes())
+        };
+    }
+
+    /// Writes `text` and a newline.
+    fn line(&mut self, text: &str) {
+        self.write(&format!("{text}\n"));
+    }
 }
 
 fn run_with(
     args: Vec<OsString>,
     env: &RunEnv,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    stderr: &mut Stderr<'_>,
+    stdout_is_file: bool,
 ) -> Exit {
     let cli = match Cli::try_parse_from(&args) {
         Ok(Cli {
@@ -75,7 +124,7 @@ fn run_with(
             if is_info {
                 let _ = write!(stdout, "{e}");
             } else {
-                let _ = write!(stderr, "{e}");
+                stderr.write(&e.to_string());
             }
             return if is_info { Exit::Success } else { Exit::Usage };
         }
@@ -88,8 +137,15 @@ fn run_with(
         }
     }
     match dispatch(&cli.command, env) {
-        Ok(outcome) => finish(env, stdout, stderr, outcome, Exit::Success),
-        Err(Stop::Findings(outcome)) => finish(env, stdout, stderr, *outcome, Exit::Findings),
+        Ok(outcome) => finish(env, stdout, stderr, stdout_is_file, outcome, Exit::Success),
+        Err(Stop::Findings(outcome)) => finish(
+            env,
+            stdout,
+            stderr,
+            stdout_is_file,
+            *outcome,
+            Exit::Findings,
+        ),
         Err(Stop::Usage(message)) => usage(env, stdout, stderr, &message),
         Err(Stop::Failure(e)) => {
             let message = format!("{e:#}");
@@ -100,7 +156,7 @@ fn run_with(
                     crate::adapters::actions::escape_data(&message)
                 );
             }
-            let _ = writeln!(stderr, "error: {message}");
+            stderr.line(&format!("error: {message}"));
             Exit::Failure
         }
     }
@@ -216,7 +272,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
     }
 }
 
-fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut dyn Write, message: &str) -> Exit {
+fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut Stderr<'_>, message: &str) -> Exit {
     if env.on_actions() {
         let _ = writeln!(
             stdout,
@@ -224,7 +280,7 @@ fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut dyn Write, message: 
             crate::adapters::actions::escape_data(message)
         );
     }
-    let _ = writeln!(stderr, "error: {message}");
+    stderr.line(&format!("error: {message}"));
     if let Some(path) = env.var("GITHUB_STEP_SUMMARY") {
         let _ = append_file(
             Path::new(path),
@@ -237,7 +293,8 @@ fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut dyn Write, message: 
 fn finish(
     env: &RunEnv,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    stderr: &mut Stderr<'_>,
+    stdout_is_file: bool,
     outcome: Outcome,
     exit: Exit,
 ) -> Exit {
@@ -245,14 +302,22 @@ fn finish(
         if env.on_actions() {
             let _ = writeln!(stdout, "{}", render_annotation(d));
         } else {
-            let _ = write!(stderr, "{}", render_diagnostic(d));
+            stderr.write(&render_diagnostic(d));
         }
     }
     for line in &outcome.log {
-        let _ = writeln!(stderr, "{line}");
+        stderr.line(line);
     }
     if !outcome.stdout.is_empty() {
-        if let Err(e) = stdout.write_all(outcome.stdout.as_bytes()) {
+        // NOTE: on a runner, stdout is its command channel, and notes, diffs and PR bodies
+        // are the repository's text: frame them so that nothing in them is a workflow command.
+        // Locally, or redirected to a file the runner never reads, the bytes stay as they are.
+        let data = if env.on_actions() && !stdout_is_file {
+            render_framed(&outcome.stdout)
+        } else {
+            outcome.stdout
+        };
+        if let Err(e) = stdout.write_all(data.as_bytes()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 return Exit::Failure;
             }
@@ -264,10 +329,9 @@ fn finish(
             .map_err(std::io::Error::other)
             .and_then(|text| append_file(Path::new(path), &text));
         if let Err(e) = written {
-            let _ = writeln!(
-                stderr,
+            stderr.line(&format!(
                 "error: failed to write step outputs to `{path}`: {e}"
-            );
+            ));
             exit = Exit::Failure;
         }
     }
@@ -276,10 +340,9 @@ fn finish(
         md.push_str(&render_findings_markdown(&outcome.diagnostics));
         if !md.is_empty() {
             if let Err(e) = append_file(Path::new(path), &format!("{md}\n")) {
-                let _ = writeln!(
-                    stderr,
+                stderr.line(&format!(
                     "error: failed to write the job summary to `{path}`: {e}"
-                );
+                ));
                 exit = Exit::Failure;
             }
         }

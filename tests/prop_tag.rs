@@ -1,11 +1,12 @@
 //! Property tests of tags, names, configuration and `.helmignore`: arbitrary input never makes
-//! them panic, and a rendered tag parses back to the component and version it was made from.
+//! them panic, and a rendered tag parses back to the component and version it was made from (or
+//! is refused as ambiguous, naming that reading among the others).
 
 use proptest::prelude::*;
 use release_action::domain::config::parse_config;
 use release_action::domain::helmignore::HelmIgnore;
 use release_action::domain::name::check_name;
-use release_action::domain::tag::TagFormat;
+use release_action::domain::tag::{TagError, TagFormat};
 
 const FORMATS: [&str; 4] = [
     "v{version}-{component}",
@@ -58,12 +59,21 @@ proptest! {
         let f = TagFormat::parse(FORMATS[format]).expect("format");
         let tag = f.render(&component, &v);
         let known: Vec<&str> = others.iter().map(String::as_str).chain([component.as_str()]).collect();
-        let parsed = f.parse_tag(&tag, known.iter().copied()).expect("parses");
-        // Longest match wins: a longer known name can only win if it yields the same tag.
-        prop_assert_eq!(f.render(&parsed.component, &parsed.version), tag);
-        if !others.iter().any(|o| o.len() > component.len()) {
-            prop_assert_eq!(parsed.component, component);
-            prop_assert_eq!(parsed.version, v);
+        match f.parse_tag(&tag, known.iter().copied()) {
+            // One reading: it is the one the tag was made from.
+            Ok(parsed) => {
+                prop_assert_eq!(parsed.component, component);
+                prop_assert_eq!(parsed.version, v);
+            }
+            // Several: the tag's own is among them, and each renders back to the same tag.
+            Err(TagError::Ambiguous { readings, .. }) => {
+                prop_assert!(readings.len() > 1);
+                prop_assert!(readings.contains(&(component.clone(), v.clone())));
+                for (c, version) in &readings {
+                    prop_assert_eq!(f.render(c, version), tag.clone());
+                }
+            }
+            Err(e) => prop_assert!(false, "{tag}: {e:?}"),
         }
     }
 

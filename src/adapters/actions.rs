@@ -68,8 +68,8 @@ pub fn render_mask(secret: &str) -> String {
     format!("::add-mask::{}", escape_data(secret))
 }
 
-/// A random heredoc delimiter.
-fn delimiter() -> String {
+/// 32 random hex digits.
+fn random_hex() -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
         // Fall back to time and pid; still unguessable by file content in practice.
@@ -79,8 +79,81 @@ fn delimiter() -> String {
             .unwrap_or_default();
         bytes[..16].copy_from_slice(&(nanos ^ u128::from(std::process::id())).to_le_bytes());
     }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("ghadelimiter_{hex}")
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random heredoc delimiter.
+fn delimiter() -> String {
+    format!("ghadelimiter_{}", random_hex())
+}
+
+/// Whether the runner could read a workflow command anywhere in `text`.
+///
+/// Deliberately coarse: a command line starts with `::` (and holds a second `::`) or with the
+/// legacy `##[`, once leading whitespace is trimmed, so text that contains neither sequence
+/// cannot hold one, however the runner splits lines or trims them.
+pub fn may_hold_commands(text: &str) -> bool {
+    text.contains("::") || text.contains("##[")
+}
+
+/// A fresh `stop-commands` token that does not occur in `text`.
+///
+/// The runner compares the resume token with a command's name ignoring case, so the token is
+/// lowercase hex and is looked for in `text` lowercased. A token that occurs is replaced by
+/// another; the attempt number is part of each token, so the loop ends even when the random
+/// source repeats itself (`text` holds fewer distinct substrings than it has bytes).
+pub fn stop_token(text: &str) -> String {
+    let lowered = text.to_ascii_lowercase();
+    let mut attempt: u64 = 0;
+    loop {
+        let token = format!("{}{attempt:x}", random_hex());
+        if !lowered.contains(&token) {
+            return token;
+        }
+        attempt += 1;
+    }
+}
+
+/// `text` framed so the runner executes no workflow command inside it:
+/// `::stop-commands::<token>` … `::<token>::`, with a token that `text` does not contain.
+///
+/// Text that cannot hold a command ([`may_hold_commands`]) is returned as it is.
+/// See: <https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands#stopping-and-starting-workflow-commands>
+pub fn render_framed(text: &str) -> String {
+    if !may_hold_commands(text) {
+        return text.to_owned();
+    }
+    let token = stop_token(text);
+    let newline = if text.ends_with('\n') || text.is_empty() {
+        ""
+    } else {
+        "\n"
+    };
+    format!("::stop-commands::{token}\n{text}{newline}::{token}::\n")
+}
+
+/// Text for stderr on a runner, with every line that the runner could read as a workflow
+/// command quoted behind `| `.
+///
+/// The runner parses stderr for commands too, and shares the `stop-commands` state between
+/// stdout and stderr, whose lines it reads in no fixed order; a frame on one stream would not
+/// reliably cover the other, so stderr lines are made inert one by one instead. A line is left
+/// alone when it starts with a printable ASCII character other than `:` and `#` (the runner
+/// trims only whitespace) or holds neither `::` nor `##[`. Lines end at LF and at CR, as the
+/// runner splits them.
+pub fn render_inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive(['\n', '\r']) {
+        let safe_start = line
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_graphic() && c != ':' && c != '#');
+        if !safe_start && may_hold_commands(line) {
+            out.push_str("| ");
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// Renders outputs in the `GITHUB_OUTPUT` file format.
@@ -156,6 +229,46 @@ mod tests {
             render_annotation(&d),
             "::error file=charts/a%2Cb/CHANGE%3ALOG.md,line=12,title=changelog/missing-date::100%25 broken%0Areally%0Ahelp: add a date"
         );
+    }
+
+    #[test]
+    fn text_that_may_hold_commands_is_framed_with_a_fresh_token() {
+        assert_eq!(render_framed("plain notes\n"), "plain notes\n");
+        assert_eq!(render_framed(""), "");
+        let text = "- fixed `a::b`\n::set-output name=a::b";
+        let framed = render_framed(text);
+        let token = framed
+            .strip_prefix("::stop-commands::")
+            .and_then(|rest| rest.split('\n').next())
+            .expect("frame");
+        assert!(token.len() >= 32 && token.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(
+            framed,
+            format!("::stop-commands::{token}\n{text}\n::{token}::\n")
+        );
+        assert_ne!(render_framed(text), framed, "a fresh token per frame");
+    }
+
+    #[test]
+    fn the_stop_token_never_occurs_in_the_text() {
+        let token = stop_token("");
+        let text = format!("::{}::", token.to_uppercase());
+        let other = stop_token(&text);
+        assert!(!text.to_ascii_lowercase().contains(&other));
+    }
+
+    #[test]
+    fn stderr_lines_that_read_as_commands_are_quoted() {
+        for (text, expected) in [
+            ("error: failed `a::b`\n", "error: failed `a::b`\n"),
+            ("error: x\n::add-mask::y\n", "error: x\n| ::add-mask::y\n"),
+            ("e\r  ::warning::x", "e\r|   ::warning::x"),
+            ("##[error]x\n", "| ##[error]x\n"),
+            ("  no command here\n", "  no command here\n"),
+            ("\u{3000}::endgroup::", "| \u{3000}::endgroup::"),
+        ] {
+            assert_eq!(render_inert(text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub fn resolve_tag(ws: &Workspace, tag: &str) -> Result<(ReleaseTag, Component),
             } else {
                 let mut d = Diagnostic::error(
                     match e {
+                        TagError::Ambiguous { .. } => "tag/ambiguous",
                         TagError::UnknownComponent { .. } => "tag/unknown-component",
                         TagError::Version { .. } => "tag/version",
                         _ => "tag/grammar",

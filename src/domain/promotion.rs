@@ -6,6 +6,7 @@
 //! environment runs; a version must soak in the source environment for the configured time.
 //! The decision is a value with its reasons, so `--dry-run` can show it and tests can table it.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -197,7 +198,11 @@ pub fn decide(
         (None, VersionChoice::Exact(v)) => {
             // Into the first environment the version is a release of the chart: never one
             // below what Chart.yaml already says (going back is `rollback`'s job).
-            if let Some(current) = facts.chart_version.as_ref().filter(|c| v < *c) {
+            if let Some(current) = facts
+                .chart_version
+                .as_ref()
+                .filter(|c| v.cmp_precedence(c) == Ordering::Less)
+            {
                 let mut d = Diagnostic::error(
                     "chart/version",
                     format!("`--version {v}` is below `{chart}`'s chart version {current}"),
@@ -244,19 +249,25 @@ pub fn decide(
 
     let already_done = previous.as_ref() == Some(&version);
     if let Some(prev) = &previous {
-        if !already_done && &version <= prev {
-            findings.push(
-                Diagnostic::error(
-                    "promotion/not-an-increase",
-                    format!(
-                        "`{}` already runs `{chart}` {prev}; {version} is not higher",
-                        request.to
-                    ),
-                )
-                .with_help(
-                    "a promotion must raise the version; choose a higher `--version` or a `--bump`",
+        // NOTE: SemVer precedence, not `Ord`: build metadata has no precedence, so `1.0.0+b`
+        // is the same release as `1.0.0+a`, not a newer one.
+        // See: <https://semver.org/spec/v2.0.0.html#spec-item-10>
+        if !already_done && version.cmp_precedence(prev) != Ordering::Greater {
+            let mut d = Diagnostic::error(
+                "promotion/not-an-increase",
+                format!(
+                    "`{}` already runs `{chart}` {prev}; {version} is not higher",
+                    request.to
                 ),
             );
+            if version.cmp_precedence(prev) == Ordering::Equal {
+                d = d.with_help(format!(
+                    "{version} and {prev} differ only in build metadata, which has no precedence in SemVer 2: they are the same release"
+                ));
+            }
+            findings.push(d.with_help(
+                "a promotion must raise the version; choose a higher `--version` or a `--bump`",
+            ));
         }
     }
 
@@ -352,6 +363,59 @@ mod tests {
             Err(Err(d)) => d.iter().map(|d| d.code).collect(),
             other => panic!("expected findings, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn build_metadata_alone_is_not_an_increase() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("1.0.0+a", "1.0.0+b", Some("promotion/not-an-increase")),
+            ("1.0.0+b", "1.0.0+a", Some("promotion/not-an-increase")),
+            ("1.0.0", "1.0.0+build.1", Some("promotion/not-an-increase")),
+            (
+                "1.0.0-rc.1+a",
+                "1.0.0-rc.1+b",
+                Some("promotion/not-an-increase"),
+            ),
+            ("1.0.0+z", "1.0.1+a", None),
+            ("1.0.0-rc.1+z", "1.0.0+a", None),
+            ("1.0.0+a", "1.0.0+a", None),
+        ];
+        for (running, version, want) in cases {
+            let f = facts(version, &[("dev", running)]);
+            let r = decide(
+                &envs(),
+                &req(None, "dev", VersionChoice::Exact(v(version))),
+                &f,
+            );
+            match (r, want) {
+                (Ok(_), None) => {}
+                (Err(Err(d)), Some(code)) => assert_eq!(d[0].code, *code, "{running} → {version}"),
+                (other, _) => panic!("{running} → {version}: {other:?}"),
+            }
+        }
+        let f = facts("1.0.0+b", &[("dev", "1.0.0+a")]);
+        let d = decide(
+            &envs(),
+            &req(None, "dev", VersionChoice::Exact(v("1.0.0+b"))),
+            &f,
+        )
+        .expect_err("refused")
+        .expect_err("findings");
+        assert_eq!(
+            d[0].help[0],
+            "1.0.0+b and 1.0.0+a differ only in build metadata, which has no precedence in SemVer 2: they are the same release"
+        );
+    }
+
+    #[test]
+    fn an_exact_chart_version_equal_in_precedence_is_not_below_the_chart() {
+        let f = facts("1.3.0+b", &[("dev", "1.2.0")]);
+        assert!(decide(
+            &envs(),
+            &req(None, "dev", VersionChoice::Exact(v("1.3.0+a"))),
+            &f
+        )
+        .is_ok());
     }
 
     #[test]

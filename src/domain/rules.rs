@@ -406,6 +406,7 @@ pub const RULES: &[Rule] = &[
         "snapshot/exists",
         "a snapshot id is taken; snapshots are never overwritten",
     ),
+    fixed("tag/ambiguous", "a tag reads as releases of two components"),
     Rule {
         id: "tag/annotation-unchecked",
         default: W,

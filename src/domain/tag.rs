@@ -4,8 +4,11 @@
 //! format is a template with exactly one `{version}` and one `{component}` placeholder, e.g.
 //! `v{version}-{component}` (default), `{component}-v{version}` or `{component}/v{version}`.
 //! Because a version may itself contain hyphens (`1.2.0-rc.1`), a tag is resolved against the
-//! known component names and the longest matching name wins: with the default format,
-//! `v1.2.0-rc.1-pre` is version `1.2.0-rc.1` of `pre`.
+//! known component names. When exactly one known name reads the tag with a valid version, that
+//! is the tag's meaning: with the default format, `v1.2.0-rc.1-pre` is version `1.2.0-rc.1` of
+//! `pre`. When two do, the tag is ambiguous and refused: with charts `frontend` and
+//! `beta-frontend`, `v1.0.0-beta-frontend` is version `1.0.0-beta` of `frontend` or version
+//! `1.0.0` of `beta-frontend`, and no rule can tell which one the person tagging meant.
 
 use semver::Version;
 
@@ -85,6 +88,14 @@ pub enum TagError {
         /// Why the name is invalid.
         source: NameError,
     },
+    /// More than one known component reads the tag with a valid version.
+    #[error("tag `{tag}` is ambiguous: it reads as {}", readings_text(.readings))]
+    Ambiguous {
+        /// The tag.
+        tag: String,
+        /// Every reading, as (component, version), longest component first.
+        readings: Vec<(String, Version)>,
+    },
     /// The component is well-formed but unknown.
     #[error("unknown component `{component}` in tag `{tag}`")]
     UnknownComponent {
@@ -130,6 +141,9 @@ impl TagError {
                     .replace("{version}", "1.2.3")
                     .replace("{component}", "frontend")
             )],
+            Self::Ambiguous { .. } => vec![
+                "choose a `tag-format` whose separator no component name and no pre-release contains, e.g. `{component}/v{version}`, or rename one of the charts".to_owned(),
+            ],
             Self::Version { .. } => vec![
                 "versions are `MAJOR.MINOR.PATCH` with optional `-pre.release` and `+build`, no leading zeros"
                     .to_owned(),
@@ -137,6 +151,15 @@ impl TagError {
             _ => Vec::new(),
         }
     }
+}
+
+/// `version `1.0.0-beta` of `frontend` or version `1.0.0` of `beta-frontend``.
+fn readings_text(readings: &[(String, Version)]) -> String {
+    readings
+        .iter()
+        .map(|(component, version)| format!("version `{version}` of `{component}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 impl Default for TagFormat {
@@ -201,7 +224,23 @@ impl TagFormat {
             .replace(COMPONENT, component)
     }
 
-    /// Resolves a tag against the known component names (longest match wins).
+    /// Resolves a tag against the known component names.
+    ///
+    /// A tag that more than one known name reads with a valid version is
+    /// [`TagError::Ambiguous`], naming every reading:
+    ///
+    /// ```
+    /// use release_action::domain::tag::{TagError, TagFormat};
+    /// let err = TagFormat::default()
+    ///     .parse_tag("v1.0.0-beta-frontend", ["frontend", "beta-frontend"])
+    ///     .unwrap_err();
+    /// assert!(matches!(err, TagError::Ambiguous { .. }));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "tag `v1.0.0-beta-frontend` is ambiguous: it reads as version `1.0.0` of \
+    ///      `beta-frontend` or version `1.0.0-beta` of `frontend`"
+    /// );
+    /// ```
     pub fn parse_tag<'a>(
         &self,
         tag: &str,
@@ -226,7 +265,8 @@ impl TagFormat {
         known.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         known.dedup();
 
-        // Known components first, longest first.
+        // Every known component that reads the tag with a valid version, longest first.
+        let mut readings: Vec<(String, Version)> = Vec::new();
         for name in &known {
             let version = if self.version_first {
                 inner
@@ -239,13 +279,22 @@ impl TagFormat {
             };
             if let Some(v) = version {
                 if let Ok(version) = Version::parse(v) {
-                    return Ok(ReleaseTag {
-                        tag: tag.to_owned(),
-                        component: (*name).to_owned(),
-                        version,
-                    });
+                    readings.push(((*name).to_owned(), version));
                 }
             }
+        }
+        if readings.len() > 1 {
+            return Err(TagError::Ambiguous {
+                tag: tag.to_owned(),
+                readings,
+            });
+        }
+        if let Some((component, version)) = readings.pop() {
+            return Ok(ReleaseTag {
+                tag: tag.to_owned(),
+                component,
+                version,
+            });
         }
 
         // Unknown component: find the most plausible split to explain what is wrong.
@@ -401,6 +450,106 @@ mod tests {
         assert_eq!(
             parse("{component}-{version}", "walking-skeleton-1.0.0"),
             ok("walking-skeleton", "1.0.0")
+        );
+    }
+
+    /// The readings of a tag against `known`, or the one meaning it has.
+    fn readings(
+        known: &[&str],
+        format: &str,
+        tag: &str,
+    ) -> Result<Vec<(String, String)>, TagError> {
+        match TagFormat::parse(format)
+            .expect("format")
+            .parse_tag(tag, known.iter().copied())
+        {
+            Ok(t) => Ok(vec![(t.component, t.version.to_string())]),
+            Err(TagError::Ambiguous { readings, .. }) => Ok(readings
+                .into_iter()
+                .map(|(c, v)| (c, v.to_string()))
+                .collect()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_as(pairs: &[(&str, &str)]) -> Result<Vec<(String, String)>, TagError> {
+        Ok(pairs
+            .iter()
+            .map(|(c, v)| ((*c).to_owned(), (*v).to_owned()))
+            .collect())
+    }
+
+    #[test]
+    fn a_tag_two_components_can_read_is_ambiguous() {
+        let known = [
+            "frontend",
+            "beta-frontend",
+            "pre",
+            "rc.1-pre",
+            "api",
+            "api-v1",
+        ];
+        let d = "v{version}-{component}";
+        for (format, tag, expected) in [
+            (
+                d,
+                "v1.0.0-beta-frontend",
+                &[("beta-frontend", "1.0.0"), ("frontend", "1.0.0-beta")][..],
+            ),
+            (
+                d,
+                "v1.0.0-rc.1-beta-frontend",
+                &[
+                    ("beta-frontend", "1.0.0-rc.1"),
+                    ("frontend", "1.0.0-rc.1-beta"),
+                ],
+            ),
+            (
+                d,
+                "v1.2.0-rc.1-pre",
+                &[("rc.1-pre", "1.2.0"), ("pre", "1.2.0-rc.1")],
+            ),
+            (d, "v1.0.0-frontend", &[("frontend", "1.0.0")]),
+            (d, "v1.0.0-rc.1-frontend", &[("frontend", "1.0.0-rc.1")]),
+            (
+                "{component}/v{version}",
+                "beta-frontend/v1.0.0",
+                &[("beta-frontend", "1.0.0")],
+            ),
+            (
+                "{component}/v{version}",
+                "frontend/v1.0.0-beta",
+                &[("frontend", "1.0.0-beta")],
+            ),
+            (
+                "{component}-v{version}",
+                "beta-frontend-v1.0.0",
+                &[("beta-frontend", "1.0.0")],
+            ),
+            // `1-v1.0.0` is no version, so `api` cannot read it.
+            (
+                "{component}-v{version}",
+                "api-v1-v1.0.0",
+                &[("api-v1", "1.0.0")],
+            ),
+        ] {
+            assert_eq!(readings(&known, format, tag), read_as(expected), "{tag}");
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_tag_names_both_readings_and_the_remedy() {
+        let err = TagFormat::default()
+            .parse_tag("v1.0.0-beta-frontend", ["frontend", "beta-frontend"])
+            .expect_err("ambiguous");
+        assert_eq!(
+            err.to_string(),
+            "tag `v1.0.0-beta-frontend` is ambiguous: it reads as version `1.0.0` of `beta-frontend` or version `1.0.0-beta` of `frontend`"
+        );
+        assert!(!err.is_hostile());
+        assert_eq!(
+            err.help(),
+            ["choose a `tag-format` whose separator no component name and no pre-release contains, e.g. `{component}/v{version}`, or rename one of the charts"]
         );
     }
 

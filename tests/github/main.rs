@@ -2,6 +2,7 @@
 //! action, against a stateful fake GitHub (`crates/fake-github`) that checks every request
 //! against GitHub's OpenAPI description.
 mod check;
+mod commands;
 mod common;
 mod faults;
 mod promote;

@@ -2,6 +2,7 @@
 mod action;
 mod bom;
 mod check;
+mod commands;
 mod common;
 mod hostile;
 mod init;

@@ -425,3 +425,34 @@ fn promote_without_local_or_dry_run_and_without_a_token_is_a_usage_error() {
     ran.expect_code(2);
     assert_eq!(s.snapshot(), before);
 }
+
+#[test]
+fn a_version_that_differs_only_in_build_metadata_is_not_an_increase() {
+    let s = Sandbox::demo();
+    let chart = s
+        .read("helm/charts/backend/Chart.yaml")
+        .replace("version: 0.4.2", "version: 0.4.2+build.2");
+    s.write("helm/charts/backend/Chart.yaml", chart);
+    let dev = s
+        .read("releases/dev.yaml")
+        .replace("backend: 0.4.2", "backend: 0.4.2+build.1");
+    s.write("releases/dev.yaml", dev);
+    let before = s.snapshot();
+    let ran = s.cli(&[
+        "promote",
+        "--chart",
+        "backend",
+        "--to",
+        "dev",
+        "--version",
+        "0.4.2+build.2",
+        "--local",
+    ]);
+    ran.expect_code(1);
+    assert!(
+        ran.stderr.contains("error: `dev` already runs `backend` 0.4.2+build.1; 0.4.2+build.2 is not higher\n  = help: 0.4.2+build.2 and 0.4.2+build.1 differ only in build metadata, which has no precedence in SemVer 2: they are the same release\n"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(s.snapshot(), before);
+}

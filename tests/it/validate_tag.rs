@@ -196,3 +196,44 @@ fn without_a_token_annotation_is_checked_in_the_local_repository_or_flagged() {
     ran.expect_code(0);
     assert!(!ran.stderr.contains("warning"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_tag_that_reads_as_two_components_is_refused_with_both_readings() {
+    let s = Sandbox::demo();
+    let chart = s
+        .read("helm/charts/frontend/Chart.yaml")
+        .replace("version: 1.1.0", "version: 1.0.0-beta");
+    s.write("helm/charts/frontend/Chart.yaml", chart);
+    s.write(
+        "helm/charts/beta-frontend/Chart.yaml",
+        "apiVersion: v2\nname: beta-frontend\nversion: 1.0.0\n",
+    );
+    s.write(
+        "helm/charts/beta-frontend/CHANGELOG.md",
+        "# Changelog\n\n## [1.0.0] - 2026-10-02\n\n### Added\n\n- The beta frontend.\n",
+    );
+    let ran = s.cli(&["validate-tag", "--tag", "v1.0.0-beta-frontend"]);
+    ran.expect_code(1);
+    assert_eq!(
+        ran.stderr,
+        "error: tag `v1.0.0-beta-frontend` is ambiguous: it reads as version `1.0.0` of `beta-frontend` or version `1.0.0-beta` of `frontend`\n  = help: choose a `tag-format` whose separator no component name and no pre-release contains, e.g. `{component}/v{version}`, or rename one of the charts\n"
+    );
+    let ran = s.action(
+        &[("command", "validate-tag"), ("tag", "v1.0.0-beta-frontend")],
+        &[],
+    );
+    ran.expect_code(1);
+    assert!(
+        ran.stdout
+            .starts_with("::error title=tag/ambiguous::tag `v1.0.0-beta-frontend` is ambiguous"),
+        "{}",
+        ran.stdout
+    );
+    // Another separator takes the ambiguity away.
+    s.write(
+        ".github/release-action.yml",
+        "tag-format: \"{component}/v{version}\"\n",
+    );
+    s.cli(&["validate-tag", "--tag", "beta-frontend/v1.0.0"])
+        .expect_code(0);
+}

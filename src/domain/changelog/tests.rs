@@ -360,6 +360,55 @@ fn codes(text: &str) -> Vec<&'static str> {
 const GOOD: &str = "# Changelog\n\n## [Unreleased]\n\n### Added\n- x\n\n## [1.1.0] - 2024-02-29\n\n### Fixed\n- y\n\n## [1.0.0] - 2024-01-01\n\n### Added\n- z\n\n[Unreleased]: https://g/o/r/compare/v1.1.0...HEAD\n[1.1.0]: https://g/o/r/compare/v1.0.0...v1.1.0\n[1.0.0]: https://g/o/r/releases/tag/v1.0.0\n";
 
 #[test]
+fn build_metadata_has_no_precedence_in_order_or_duplicates() {
+    let codes = |text: &str| -> Vec<&'static str> {
+        validate(text, "CHANGELOG.md")
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    let cases: [(&str, &[&str]); 6] = [
+        // Same release twice, whatever the build metadata says.
+        (
+            "## 1.0.0+b - 2024-01-02\n- a\n## 1.0.0+a - 2024-01-01\n- b\n",
+            &["changelog/duplicate-version"],
+        ),
+        (
+            "## 1.0.0+a - 2024-01-02\n- a\n## 1.0.0+b - 2024-01-01\n- b\n",
+            &["changelog/duplicate-version"],
+        ),
+        (
+            "## 1.0.0 - 2024-01-02\n- a\n## 1.0.0+build.7 - 2024-01-01\n- b\n",
+            &["changelog/duplicate-version"],
+        ),
+        // Never unsorted because of build metadata alone.
+        (
+            "## 1.1.0+a - 2024-01-02\n- a\n## 1.0.0+z - 2024-01-01\n- b\n",
+            &[],
+        ),
+        (
+            "## 1.0.0+z - 2024-01-02\n- a\n## 1.1.0+a - 2024-01-01\n- b\n",
+            &["changelog/unsorted-releases"],
+        ),
+        (
+            "## 1.0.0-rc.1+b - 2024-01-02\n- a\n## 1.0.0-rc.1+a - 2024-01-01\n- b\n",
+            &["changelog/duplicate-version"],
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(codes(text), want, "{text}");
+    }
+    let found = validate(
+        "## 1.0.0+b - 2024-01-02\n- a\n## 1.0.0+a - 2024-01-01\n- b\n",
+        "CHANGELOG.md",
+    );
+    assert_eq!(
+        found[0].message,
+        "release `1.0.0+a` is release `1.0.0+b` again (line 1): they differ only in build metadata, which has no precedence"
+    );
+}
+
+#[test]
 fn validation_reports_each_problem_with_its_code() {
     let cases: [(&str, &[&str]); 19] = [
         (GOOD, &[]),

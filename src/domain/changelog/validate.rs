@@ -18,6 +18,18 @@ use super::title::{date_problem, normalize_label, normalize_version, parse_title
 use super::{change_type, parse, Heading, Section};
 use crate::domain::diagnostic::Diagnostic;
 
+/// The identity of a release for duplicates: its version without build metadata, or the text
+/// as written when it is no SemVer version.
+fn release_key(version: &str) -> String {
+    match semver::Version::parse(version) {
+        Ok(mut v) => {
+            v.build = semver::BuildMetadata::EMPTY;
+            v.to_string()
+        }
+        Err(_) => version.to_owned(),
+    }
+}
+
 /// Every finding about `text`, each located in `path` and at a line where
 /// possible, sorted by line.
 ///
@@ -47,7 +59,7 @@ pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
 
     let mut seen_release = false;
     let mut unreleased_line: Option<usize> = None;
-    let mut versions: HashMap<&str, usize> = HashMap::new();
+    let mut versions: HashMap<String, (usize, &str)> = HashMap::new();
     let mut previous: Option<(semver::Version, &str)> = None;
 
     for section in &log.sections {
@@ -80,22 +92,30 @@ pub fn validate(text: &str, path: &str) -> Vec<Diagnostic> {
             }
             Heading::Release { version, date, .. } => {
                 seen_release = true;
-                if let Some(first) = versions.get(version.as_str()) {
-                    out.push(
-                        Diagnostic::error(
-                            "changelog/duplicate-version",
-                            format!("release `{version}` appears twice (first on line {first})"),
+                // NOTE: build metadata has no precedence (SemVer 2 §10): `1.0.0+a` and
+                // `1.0.0+b` are the same release, so they share a key.
+                // See: <https://semver.org/spec/v2.0.0.html#spec-item-10>
+                let key = release_key(version);
+                if let Some((first, first_raw)) = versions.get(&key) {
+                    let message = if first_raw == version {
+                        format!("release `{version}` appears twice (first on line {first})")
+                    } else {
+                        format!(
+                            "release `{version}` is release `{first_raw}` again (line {first}): they differ only in build metadata, which has no precedence"
                         )
-                        .at_line(section.line)
-                        .with_help("merge the two sections or correct the version of one"),
+                    };
+                    out.push(
+                        Diagnostic::error("changelog/duplicate-version", message)
+                            .at_line(section.line)
+                            .with_help("merge the two sections or correct the version of one"),
                     );
                 } else {
-                    versions.insert(version, section.line);
+                    versions.insert(key, (section.line, version.as_str()));
                 }
                 match semver::Version::parse(version) {
                     Ok(parsed) => {
                         if let Some((prev, prev_raw)) = &previous {
-                            if &parsed > prev {
+                            if parsed.cmp_precedence(prev) == std::cmp::Ordering::Greater {
                                 out.push(
                                     Diagnostic::error(
                                         "changelog/unsorted-releases",
