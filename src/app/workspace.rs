@@ -139,8 +139,7 @@ impl Workspace {
                 .read(&chart_path, MAX_SMALL_FILE)
                 .ok()
                 .flatten()
-                .and_then(|text| crate::domain::chart::parse_chart(&text, &chart_path).ok())
-                .map(|chart| chart.name)
+                .and_then(|text| crate::domain::chart::chart_name(&text, &chart_path))
                 .filter(|name| check_name(name).is_ok());
             let name = match declared {
                 Some(name) => name,

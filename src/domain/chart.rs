@@ -5,6 +5,8 @@
 //! [`crate::domain::yaml::parse_yaml`] (alias bombs refused); the bump rewrites only the
 //! characters of the top-level `version` scalar (see [`set_chart_version`]).
 
+use std::cell::OnceCell;
+
 use semver::Version;
 use yaml_serde::{Mapping, Value};
 
@@ -73,15 +75,22 @@ fn fallback_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// Lines of a chart's keys, from a span locator built on first use (reading a chart's name
+/// needs none).
 struct Lines<'t> {
     text: &'t str,
-    locator: Option<Locator>,
+    locator: OnceCell<Option<Locator>>,
 }
 
 impl Lines<'_> {
-    fn key(&self, key: &str) -> usize {
+    fn locator(&self) -> Option<&Locator> {
         self.locator
+            .get_or_init(|| Locator::new(self.text).ok())
             .as_ref()
+    }
+
+    fn key(&self, key: &str) -> usize {
+        self.locator()
             .and_then(|l| l.line_of(&[PathSeg::Key(key)]))
             .or_else(|| fallback_line(self.text, key))
             .unwrap_or(1)
@@ -89,7 +98,7 @@ impl Lines<'_> {
 
     /// Source spelling of a plain scalar, for numbers whose parsed form lost digits (`1.10`).
     fn raw_scalar(&self, key: &str) -> Option<String> {
-        let locator = self.locator.as_ref()?;
+        let locator = self.locator()?;
         let span = locator.scalar_span(&[PathSeg::Key(key)]).ok()?;
         self.text.get(span.content()).map(str::to_string)
     }
@@ -126,8 +135,80 @@ pub fn parse_chart(text: &str, path: &str) -> Result<Chart, Vec<Diagnostic>> {
 /// still report every other problem of the file).
 type ReadError<'t> = (Vec<Diagnostic>, Option<Box<(Mapping, Lines<'t>)>>);
 
+/// The `name` of a `Chart.yaml` that [`parse_chart`] reads, without locating any line: `Some`
+/// exactly when [`parse_chart`] succeeds.
+///
+/// ```
+/// use release_action::domain::chart::chart_name;
+/// assert_eq!(chart_name("name: web\nversion: 1.2.3\n", "Chart.yaml").as_deref(), Some("web"));
+/// assert_eq!(chart_name("name: web\n", "Chart.yaml"), None);
+/// ```
+pub fn chart_name(text: &str, path: &str) -> Option<String> {
+    read_name_and_version(text, path).ok().map(|read| read.name)
+}
+
+/// What [`read_name_and_version`] reads.
+struct NameAndVersion<'t> {
+    name: String,
+    version: String,
+    map: Mapping,
+    lines: Lines<'t>,
+}
+
 /// [`parse_chart`], also handing back the parsed mapping and the line index for validation.
 fn read_chart<'t>(text: &'t str, path: &str) -> Result<(Chart, Mapping, Lines<'t>), ReadError<'t>> {
+    let NameAndVersion {
+        name,
+        version,
+        map,
+        lines,
+    } = read_name_and_version(text, path)?;
+    let text_of = |key: &str| map.get(key).and_then(|v| scalar_string(v, &lines, key));
+    let version_line = lines
+        .locator()
+        .and_then(|l| l.value_span(&[PathSeg::Key("version")]).ok().flatten())
+        .map_or_else(
+            || lines.key("version"),
+            |(start, _)| yaml::line_of(text, start),
+        );
+    let dependencies = match map.get("dependencies") {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|item| {
+                let m = item.as_mapping()?;
+                Some(ChartDependency {
+                    name: m.get("name").and_then(yaml::scalar_text)?,
+                    version: m.get("version").and_then(yaml::scalar_text),
+                    repository: m.get("repository").and_then(yaml::scalar_text),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let chart = Chart {
+        api_version: text_of("apiVersion"),
+        name,
+        name_line: lines.key("name"),
+        version,
+        version_line,
+        app_version: text_of("appVersion"),
+        app_version_line: map
+            .contains_key("appVersion")
+            .then(|| lines.key("appVersion")),
+        chart_type: text_of("type"),
+        description: text_of("description"),
+        kube_version: text_of("kubeVersion"),
+        deprecated: matches!(map.get("deprecated"), Some(Value::Bool(true))),
+        dependencies,
+    };
+    Ok((chart, map, lines))
+}
+
+/// The YAML of a `Chart.yaml` with its usable `name` and `version`, or every problem with them.
+fn read_name_and_version<'t>(
+    text: &'t str,
+    path: &str,
+) -> Result<NameAndVersion<'t>, ReadError<'t>> {
     let value = yaml::parse_yaml(text).map_err(|e| {
         (
             vec![diag(
@@ -164,9 +245,8 @@ fn read_chart<'t>(text: &'t str, path: &str) -> Result<(Chart, Mapping, Lines<'t
     };
     let lines = Lines {
         text,
-        locator: Locator::new(text).ok(),
+        locator: OnceCell::new(),
     };
-    let text_of = |key: &str| map.get(key).and_then(|v| scalar_string(v, &lines, key));
     let mut problems = Vec::new();
 
     let name = match map.get("name") {
@@ -231,46 +311,12 @@ fn read_chart<'t>(text: &'t str, path: &str) -> Result<(Chart, Mapping, Lines<'t
     let (Some(name), Some(version)) = (name, version) else {
         return Err((problems, Some(Box::new((map, lines)))));
     };
-    let version_line = lines
-        .locator
-        .as_ref()
-        .and_then(|l| l.value_span(&[PathSeg::Key("version")]).ok().flatten())
-        .map_or_else(
-            || lines.key("version"),
-            |(start, _)| yaml::line_of(text, start),
-        );
-
-    let dependencies = match map.get("dependencies") {
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|item| {
-                let m = item.as_mapping()?;
-                Some(ChartDependency {
-                    name: m.get("name").and_then(yaml::scalar_text)?,
-                    version: m.get("version").and_then(yaml::scalar_text),
-                    repository: m.get("repository").and_then(yaml::scalar_text),
-                })
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let chart = Chart {
-        api_version: text_of("apiVersion"),
+    Ok(NameAndVersion {
         name,
-        name_line: lines.key("name"),
         version,
-        version_line,
-        app_version: text_of("appVersion"),
-        app_version_line: map
-            .contains_key("appVersion")
-            .then(|| lines.key("appVersion")),
-        chart_type: text_of("type"),
-        description: text_of("description"),
-        kube_version: text_of("kubeVersion"),
-        deprecated: matches!(map.get("deprecated"), Some(Value::Bool(true))),
-        dependencies,
-    };
-    Ok((chart, map, lines))
+        map,
+        lines,
+    })
 }
 
 /// Checks a version string against SemVer 2.0.0 strictly: no leading `v`, no leading zeros,

@@ -393,13 +393,15 @@ pub fn validate_values(text: &str, path: &str, app_version: Option<&str>) -> Vec
     if images.is_empty() {
         return Vec::new();
     }
-    let locator = Locator::new(text).ok();
+    // Built on the first finding that needs a line: a values file with pinned images has none.
+    let built = std::cell::OnceCell::new();
+    let locator = || built.get_or_init(|| Locator::new(text).ok()).as_ref();
     let has_app_version = app_version.is_some_and(|v| !v.trim().is_empty());
     let mut out = Vec::new();
     for image in images {
         let at = |p: &[Seg]| {
-            line(locator.as_ref(), p)
-                .or_else(|| line(locator.as_ref(), &image.path))
+            line(locator(), p)
+                .or_else(|| line(locator(), &image.path))
                 .unwrap_or(1)
         };
         let where_ = render(&image.path);

@@ -212,8 +212,9 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     }
     // NOTE: yaml_serde caps alias jumps at 100 per event, which still lets a large document
     // expand quadratically. Count the expanded nodes first, with a budget, without building
-    // anything. Aliases need a `*`, so documents without one skip this pass.
-    if text.contains('*') {
+    // anything. Expansion needs an anchor (`&a`) and an alias (`*a`), so documents that
+    // cannot hold both skip this pass (a `*` or `&` in a comment or a path is no token).
+    if may_hold_token(text, b'*') && may_hold_token(text, b'&') {
         let budget = NODE_BUDGET_BASE.saturating_add(text.len().saturating_mul(2));
         let counter = Cell::new(0usize);
         let seed = NodeCounter {
@@ -226,6 +227,57 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
         }
     }
     yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e, text))
+}
+
+/// Whether `text` may hold an anchor (`indicator` `&`) or an alias (`*`): an `indicator` where
+/// a token can start, that is at the start of the text, after a blank, a line break (libyaml
+/// also breaks lines at NEL, LS and PS, and skips a byte-order mark at a line start) or a flow
+/// indicator `[`, `{`, `,`, `:`, and not in a comment.
+///
+/// Conservative: `true` whenever unsure. A `#` after a blank starts a comment outside quoted
+/// and block scalars; the rest of its line is skipped only when the line has no quote (so the
+/// `#` cannot sit in a quoted scalar that closes on that line, with tokens after it) and no
+/// line break other than `\n` (so the comment runs to the end of the line).
+fn may_hold_token(text: &str, indicator: u8) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(indicator, bytes).any(|i| {
+        let token_start = match i.checked_sub(1).and_then(|p| bytes.get(p)) {
+            None => true,
+            Some(b) => matches!(
+                b,
+                b' ' | b'\t'
+                    | b'\n'
+                    | b'\r'
+                    | b'['
+                    | b'{'
+                    | b','
+                    | b':'
+                    | 0x85
+                    | 0xA8
+                    | 0xA9
+                    | 0xBF
+            ),
+        };
+        token_start && !in_comment(bytes, i)
+    })
+}
+
+/// Whether byte `i` of `bytes` lies in a comment, as [`may_hold_token`] tells it.
+fn in_comment(bytes: &[u8], i: usize) -> bool {
+    let start = memchr::memrchr(b'\n', bytes.get(..i).unwrap_or_default()).map_or(0, |n| n + 1);
+    let end =
+        memchr::memchr(b'\n', bytes.get(i..).unwrap_or_default()).map_or(bytes.len(), |n| i + n);
+    let line = bytes.get(start..end).unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let plain = !line
+        .iter()
+        .any(|b| matches!(b, b'"' | b'\'' | b'\r' | 0x85 | 0xA8 | 0xA9));
+    plain
+        && line
+            .iter()
+            .enumerate()
+            .take(i - start)
+            .any(|(k, &b)| b == b'#' && (k == 0 || matches!(line.get(k - 1), Some(b' ' | b'\t'))))
 }
 
 /// Offset where `[`/`{` nesting first exceeds [`MAX_FLOW_DEPTH`], skipping quoted scalars and
@@ -1016,6 +1068,61 @@ mod tests {
         let started = Instant::now();
         assert!(parse_yaml(&s).is_err());
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn anchors_and_aliases_are_told_from_stars_and_ampersands_elsewhere() {
+        for text in [
+            "a: *b",
+            "*a",
+            "- *a",
+            "a:\t*b",
+            "[*a]",
+            "{x: 1,*a : 2}",
+            "{\"a\":*b}",
+            "a: 1\r*b",
+            "a: 1 # c\r*b",
+            "a: 1 # c\u{2028}*b",
+            "a: 1 # c\u{85}*b",
+            "a: [x,\n\u{feff}*b]",
+            "a: \"x # y\", b: *c",
+            "a: [\"x\n  # y\", *b]",
+            "a: ['x #', *b]",
+            "a: 1 # c\nb: *d",
+        ] {
+            assert!(may_hold_token(text, b'*'), "{text:?}");
+        }
+        for text in [
+            "a: /*",
+            "a: x*y",
+            "path: '/*'",
+            "# *a",
+            "  ## - path: /*",
+            "a: 1 # *b",
+            "a: 1\t# *b",
+            "a: 1 # *b\r\nc: 2\r\n",
+            "## AWS & OpenStack, Redis&reg;",
+            "",
+        ] {
+            assert!(
+                !may_hold_token(text, b'*') && !may_hold_token(text, b'&'),
+                "{text:?}"
+            );
+        }
+        assert!(may_hold_token("a: &a 1", b'&') && may_hold_token("[&a x]", b'&'));
+    }
+
+    #[test]
+    fn parse_yaml_refuses_alias_bombs_whatever_the_comments_and_quotes_around_them() {
+        // Every alias sits on a line with a `#` after a blank, inside a quoted scalar.
+        let mut s = String::from("l0: &l0 [\"lol #\", x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            s.push_str(&format!("l{i}: &l{i} [\"a #\", {refs}]\n"));
+        }
+        assert!(parse_yaml(&s).is_err());
+        let commented = format!("# *a &b\n{}", billion_laughs(10, 10));
+        assert!(parse_yaml(&commented).is_err());
     }
 
     #[test]
