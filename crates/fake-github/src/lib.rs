@@ -283,6 +283,26 @@ impl FakeGitHub {
         })
     }
 
+    /// Commits every file under `dir` (`.git` excluded) on top of `branch`, as
+    /// [`FakeGitHub::commit_changes`] does: executable files keep their mode and
+    /// symlinks stay symlinks. Returns the commit id.
+    ///
+    /// # Errors
+    /// When `dir` cannot be read or holds a name that is not UTF-8.
+    pub fn commit_dir(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+        dir: &Path,
+        message: &str,
+        date: Option<OffsetDateTime>,
+    ) -> Result<String, String> {
+        let mut changes = Vec::new();
+        changes_under(dir, "", &mut changes)?;
+        Ok(self.commit_changes(owner, repo, branch, &changes, message, date))
+    }
+
     /// Creates (or moves) `branch` to what `from` (branch, tag or sha) points at.
     ///
     /// # Panics
@@ -749,6 +769,43 @@ impl FakeGitHub {
     pub fn operation_ids(&self) -> Vec<String> {
         self.shared.spec.operation_ids()
     }
+}
+
+/// The files under `dir` as changes at `prefix` (`.git` excluded), sorted by path.
+fn changes_under(dir: &Path, prefix: &str, out: &mut Vec<FileChange>) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let read_dir =
+        |d: &Path| std::fs::read_dir(d).map_err(|e| format!("cannot read `{}`: {e}", d.display()));
+    let mut entries: Vec<std::fs::DirEntry> = read_dir(dir)?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            return Err(format!("`{}` is not a UTF-8 name", path.display()));
+        };
+        if prefix.is_empty() && name == ".git" {
+            continue;
+        }
+        let rel = format!("{prefix}{name}");
+        let meta = std::fs::symlink_metadata(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()));
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path)
+                .map_err(|e| format!("cannot read the link `{}`: {e}", path.display()))?;
+            out.push(FileChange::symlink(rel, target.to_string_lossy()));
+        } else if meta.is_dir() {
+            changes_under(&path, &format!("{rel}/"), out)?;
+        } else if meta.permissions().mode() & 0o111 != 0 {
+            out.push(FileChange::executable(rel, read(&path)?));
+        } else {
+            out.push(FileChange::write(rel, read(&path)?));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for FakeGitHub {
