@@ -1,9 +1,12 @@
 //! Harness: a fake GitHub seeded with the demo repository on `main`, a checkout of it, and the
 //! real binary run as the container action against the fake (`GITHUB_API_URL`).
 
+// NOTE: shared with tests/it, which also lists a checkout's files (`files_under`); the fake
+// seeds this binary's repositories from a directory itself (`FakeGitHub::commit_dir`).
+#[allow(dead_code)]
 #[path = "../support/files.rs"]
 mod files;
-pub use files::{copy_dir, files_under, parse_outputs};
+pub use files::{copy_dir, parse_outputs};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,15 +54,16 @@ impl World {
     pub fn demo() -> Self {
         let fake = FakeGitHub::start();
         fake.create_repo(OWNER, REPO, "main");
-        let list: Vec<(String, Vec<u8>)> = files_under(Path::new(DEMO)).into_iter().collect();
-        let seed = fake.commit_files(
-            OWNER,
-            REPO,
-            "main",
-            &list,
-            "Import the demo shop\n",
-            Some(ago(10 * DAY)),
-        );
+        let seed = fake
+            .commit_dir(
+                OWNER,
+                REPO,
+                "main",
+                Path::new(DEMO),
+                "Import the demo shop\n",
+                Some(ago(10 * DAY)),
+            )
+            .expect("seed the demo");
         let checkout = tempfile::tempdir().expect("tempdir");
         copy_dir(Path::new(DEMO), checkout.path());
         World {

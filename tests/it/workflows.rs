@@ -98,11 +98,16 @@ fn resolve(with: &BTreeMap<String, String>, table: &[(&str, &str)]) -> Vec<(Stri
 pub(crate) fn fake_with_demo() -> FakeGitHub {
     let fake = FakeGitHub::start();
     fake.create_repo(OWNER, REPO, "main");
-    let files: Vec<(String, Vec<u8>)> = crate::common::files_under(Path::new(DEMO))
-        .into_iter()
-        .collect();
     let long_ago = OffsetDateTime::now_utc() - fake_github::time::Duration::days(30);
-    fake.commit_files(OWNER, REPO, "main", &files, "demo\n", Some(long_ago));
+    fake.commit_dir(
+        OWNER,
+        REPO,
+        "main",
+        Path::new(DEMO),
+        "demo\n",
+        Some(long_ago),
+    )
+    .expect("seed the demo");
     fake
 }
 

@@ -14,6 +14,10 @@
 //! [`Violation`] and answered with the status GitHub gives. Tests inject
 //! faults ([`FaultRule`]) and inspect the state and the request log.
 //!
+//! For a client in another process, the `fake-github` binary
+//! (`src/bin/fake-github.rs`) seeds a repository from a directory, serves it
+//! and answers its state at [`ADMIN_STATE_PATH`].
+//!
 //! ```no_run
 //! use fake_github::{FakeGitHub, FaultRule, Fault};
 //!
@@ -104,6 +108,11 @@ fn to_person(sig: &Signature) -> Person {
     }
 }
 
+/// The read-only admin route, outside GitHub's path space: `GET` answers
+/// [`FakeGitHub::state_json`] once [`FakeGitHub::set_admin_route`] enabled it.
+/// It is neither logged nor checked against the contract.
+pub const ADMIN_STATE_PATH: &str = "/_fake/state";
+
 const SEED_NAME: &str = "Release Tester";
 const SEED_EMAIL: &str = "release-tester@example.com";
 
@@ -145,6 +154,7 @@ impl FakeGitHub {
             state: Mutex::new(State::new()),
             spec,
             base: format!("http://{addr}"),
+            addr,
         });
         let (tx, rx) = oneshot::channel();
         let for_thread = shared.clone();
@@ -164,6 +174,18 @@ impl FakeGitHub {
             shutdown: Some(tx),
             thread: Some(thread),
         })
+    }
+
+    /// A handle on a running fake's state that does not own the server (its
+    /// drop stops nothing): what the admin route answers from.
+    pub(crate) fn view(shared: Arc<Shared>) -> FakeGitHub {
+        let addr = shared.addr;
+        FakeGitHub {
+            shared,
+            addr,
+            shutdown: None,
+            thread: None,
+        }
     }
 
     /// `http://127.0.0.1:PORT`: the API root to give octocrab or `GITHUB_API_URL`.
@@ -199,6 +221,14 @@ impl FakeGitHub {
     /// authors pull requests, releases, comments and default commits.
     pub fn set_viewer(&self, login: &str) {
         self.shared.lock().viewer = login.to_string();
+    }
+
+    /// Whether `GET` [`ADMIN_STATE_PATH`] answers [`FakeGitHub::state_json`]
+    /// (default `false`: like any path GitHub does not have, it is a `404`
+    /// and a violation). For a client in another process, such as a check
+    /// that runs the tool in a container against the standalone binary.
+    pub fn set_admin_route(&self, enabled: bool) {
+        self.shared.lock().admin = enabled;
     }
 
     /// Restricts requested reviewers to these logins (default: anyone).
@@ -281,6 +311,26 @@ impl FakeGitHub {
         self.with_repo(owner, repo, |r| {
             r.commit_changes(branch, changes, message, sig.clone(), sig)
         })
+    }
+
+    /// Commits every file under `dir` (`.git` excluded) on top of `branch`, as
+    /// [`FakeGitHub::commit_changes`] does: executable files keep their mode and
+    /// symlinks stay symlinks. Returns the commit id.
+    ///
+    /// # Errors
+    /// When `dir` cannot be read or holds a name that is not UTF-8.
+    pub fn commit_dir(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+        dir: &Path,
+        message: &str,
+        date: Option<OffsetDateTime>,
+    ) -> Result<String, String> {
+        let mut changes = Vec::new();
+        changes_under(dir, "", &mut changes)?;
+        Ok(self.commit_changes(owner, repo, branch, &changes, message, date))
     }
 
     /// Creates (or moves) `branch` to what `from` (branch, tag or sha) points at.
@@ -660,6 +710,95 @@ impl FakeGitHub {
         .unwrap_or_default()
     }
 
+    /// Everything a client in another process needs to judge a run, as JSON:
+    /// per repository its branches, releases and pull requests; the request
+    /// log; the violations, warnings and response violations. What
+    /// [`ADMIN_STATE_PATH`] serves.
+    pub fn state_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let names: Vec<(String, String, String)> = self
+            .shared
+            .lock()
+            .repos
+            .values()
+            .map(|r| (r.owner.clone(), r.name.clone(), r.default_branch.clone()))
+            .collect();
+        let repositories: Vec<serde_json::Value> = names
+            .iter()
+            .map(|(owner, name, default_branch)| {
+                let releases: Vec<serde_json::Value> = self
+                    .releases(owner, name)
+                    .into_iter()
+                    .map(|r| {
+                        json!({
+                            "id": r.id,
+                            "tag_name": r.tag_name,
+                            "target_commitish": r.target_commitish,
+                            "name": r.name,
+                            "body": r.body,
+                            "draft": r.draft,
+                            "prerelease": r.prerelease,
+                            "latest": r.latest,
+                            "html_url": r.html_url,
+                        })
+                    })
+                    .collect();
+                let pulls: Vec<serde_json::Value> = self
+                    .pulls(owner, name)
+                    .into_iter()
+                    .map(|p| {
+                        json!({
+                            "number": p.number,
+                            "title": p.title,
+                            "body": p.body,
+                            "state": p.state,
+                            "draft": p.draft,
+                            "head_ref": p.head_ref,
+                            "head_sha": p.head_sha,
+                            "base_ref": p.base_ref,
+                            "base_sha": p.base_sha,
+                            "labels": p.labels,
+                            "reviewers": p.reviewers,
+                            "html_url": p.html_url,
+                        })
+                    })
+                    .collect();
+                json!({
+                    "full_name": format!("{owner}/{name}"),
+                    "default_branch": default_branch,
+                    "refs": self.refs(owner, name).into_iter().collect::<BTreeMap<_, _>>(),
+                    "releases": releases,
+                    "pulls": pulls,
+                })
+            })
+            .collect();
+        let requests: Vec<serde_json::Value> = self
+            .requests()
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "method": r.method,
+                    "path": r.path,
+                    "query": r.query,
+                    "operation_id": r.operation_id,
+                    "status": r.status,
+                    "write": r.write,
+                    "fault": r.fault,
+                })
+            })
+            .collect();
+        let lines = |list: Vec<Violation>| -> Vec<String> {
+            list.iter().map(ToString::to_string).collect()
+        };
+        json!({
+            "repositories": repositories,
+            "requests": requests,
+            "violations": lines(self.violations()),
+            "warnings": lines(self.warnings()),
+            "response_violations": lines(self.response_violations()),
+        })
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().log.clone()
@@ -749,6 +888,43 @@ impl FakeGitHub {
     pub fn operation_ids(&self) -> Vec<String> {
         self.shared.spec.operation_ids()
     }
+}
+
+/// The files under `dir` as changes at `prefix` (`.git` excluded), sorted by path.
+fn changes_under(dir: &Path, prefix: &str, out: &mut Vec<FileChange>) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let read_dir =
+        |d: &Path| std::fs::read_dir(d).map_err(|e| format!("cannot read `{}`: {e}", d.display()));
+    let mut entries: Vec<std::fs::DirEntry> = read_dir(dir)?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            return Err(format!("`{}` is not a UTF-8 name", path.display()));
+        };
+        if prefix.is_empty() && name == ".git" {
+            continue;
+        }
+        let rel = format!("{prefix}{name}");
+        let meta = std::fs::symlink_metadata(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()));
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path)
+                .map_err(|e| format!("cannot read the link `{}`: {e}", path.display()))?;
+            out.push(FileChange::symlink(rel, target.to_string_lossy()));
+        } else if meta.is_dir() {
+            changes_under(&path, &format!("{rel}/"), out)?;
+        } else if meta.permissions().mode() & 0o111 != 0 {
+            out.push(FileChange::executable(rel, read(&path)?));
+        } else {
+            out.push(FileChange::write(rel, read(&path)?));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for FakeGitHub {

@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) spec: Arc<Spec>,
     /// `http://127.0.0.1:PORT`.
     pub(crate) base: String,
+    /// The bound address.
+    pub(crate) addr: std::net::SocketAddr,
 }
 
 impl Shared {
@@ -95,12 +97,30 @@ async fn respond(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
+    if parts.method == hyper::Method::GET
+        && parts.uri.path() == crate::ADMIN_STATE_PATH
+        && shared.lock().admin
+    {
+        let state = crate::FakeGitHub::view(shared.clone()).state_json();
+        return Ok(admin_answer(&state));
+    }
     let bytes = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     Ok(process(&shared, parts, bytes).await)
+}
+
+/// The answer of the admin route: the state as JSON, never logged or checked
+/// against the contract (it is not part of GitHub's API).
+fn admin_answer(state: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(state.to_string())));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }
 
 /// Everything about one request that the log and the violations need.

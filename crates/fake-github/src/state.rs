@@ -442,6 +442,8 @@ pub(crate) struct State {
     pub(crate) token: Option<String>,
     pub(crate) require_auth: bool,
     pub(crate) viewer: String,
+    /// Whether [`crate::ADMIN_STATE_PATH`] answers (default `false`).
+    pub(crate) admin: bool,
 }
 
 impl State {
@@ -459,6 +461,7 @@ impl State {
             token: None,
             require_auth: true,
             viewer: "github-actions[bot]".to_string(),
+            admin: false,
         }
     }
 

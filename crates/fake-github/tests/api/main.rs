@@ -8,3 +8,4 @@ mod git_data;
 mod pulls;
 mod releases;
 mod repos;
+mod standalone;
