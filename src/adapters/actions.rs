@@ -72,12 +72,20 @@ pub fn render_mask(secret: &str) -> String {
 fn random_hex() -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
-        // Fall back to time and pid; still unguessable by file content in practice.
+        // NOTE: no entropy source (an empty root without `/dev/urandom` and a libc without
+        // `getrandom`): hash the time, the pid and a stack address, so that no byte is fixed
+        // and a file's content still cannot predict the delimiter.
+        use sha1::Digest as _;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        bytes[..16].copy_from_slice(&(nanos ^ u128::from(std::process::id())).to_le_bytes());
+        let marker = 0u8;
+        let mut h = sha1::Sha1::new();
+        h.update(nanos.to_le_bytes());
+        h.update(std::process::id().to_le_bytes());
+        h.update((std::ptr::addr_of!(marker) as usize).to_le_bytes());
+        bytes.copy_from_slice(&h.finalize()[..16]);
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -110,16 +110,7 @@ impl Base {
                         )
                         .await
                         .map_err(api_failure)?;
-                    Ok(files
-                        .iter()
-                        .flat_map(|f| {
-                            // A rename changes both the old and the new path.
-                            ["filename", "previous_filename"]
-                                .into_iter()
-                                .filter_map(|k| f.get(k).and_then(serde_json::Value::as_str))
-                                .map(str::to_owned)
-                        })
-                        .collect::<Vec<_>>())
+                    Ok(changed_paths(&files))
                 })?;
                 Ok(Some(Self {
                     label: pr.base_sha.clone(),
@@ -168,16 +159,7 @@ impl Base {
                     MAX_COMPARE_FILES
                 )));
             }
-            let changed = files
-                .iter()
-                .flat_map(|f| {
-                    ["filename", "previous_filename"]
-                        .into_iter()
-                        .filter_map(|k| f.get(k).and_then(serde_json::Value::as_str))
-                        .map(str::to_owned)
-                })
-                .collect::<Vec<_>>();
-            Ok((merge_base, changed))
+            Ok((merge_base, changed_paths(&files)))
         })?;
         Ok(Self {
             label: merge_base.clone(),
@@ -252,6 +234,19 @@ impl Base {
         }
         Ok((dir, repo))
     }
+}
+
+/// The paths GitHub's file entries name; a rename changes both the old and the new path.
+fn changed_paths(files: &[serde_json::Value]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| {
+            ["filename", "previous_filename"]
+                .into_iter()
+                .filter_map(|k| f.get(k).and_then(serde_json::Value::as_str))
+                .map(str::to_owned)
+        })
+        .collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
