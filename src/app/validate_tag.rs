@@ -68,6 +68,8 @@ fn annotated_locally(ws: &Workspace, tag: &str) -> Vec<Diagnostic> {
         }
         Ok(Some(kind)) => format!("the local `refs/tags/{tag}` names a {kind}"),
         Ok(None) => format!("the local repository has no tag `{tag}`"),
+        Err(localgit::GitError::NotARepository(dir)) => format!("`{dir}` is not a git repository"),
+        Err(localgit::GitError::Unavailable(why)) => format!("`git` cannot run ({why})"),
         Err(e) => e.to_string(),
     };
     vec![Diagnostic::warning(
