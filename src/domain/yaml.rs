@@ -39,6 +39,13 @@ const MAX_FLOW_DEPTH: usize = 512;
 /// refused as an alias bomb.
 const NODE_BUDGET_BASE: usize = 10_000;
 
+/// Bytes of scalar text that alias expansion may add on top of the document's own size before
+/// the document is refused as an alias bomb. Without aliases a document's scalars hold at most
+/// as many bytes as its source, so this is what aliases may repeat: 4 MiB, about twenty times
+/// the largest `values.yaml` of the corpus, while a node budget alone let one 100 KB string
+/// aliased 4 000 times expand to 400 MB.
+const ALIAS_BYTE_BUDGET: usize = 4 * 1024 * 1024;
+
 /// A YAML document that could not be read, with the 1-based line of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -180,7 +187,8 @@ pub fn render_path(path: &[PathSeg<'_>]) -> String {
 /// An empty document (or one holding only comments) is `Value::Null`; a leading byte-order mark
 /// is ignored. Several documents, a syntax error, duplicate keys (reported at the second one),
 /// nesting deeper than 128 levels, more than [`MAX_YAML_BYTES`] bytes, and alias expansion
-/// beyond a budget (10 000 nodes plus two per source byte) are refused with the 1-based line of
+/// beyond a budget (10 000 nodes plus two per source byte, and 4 MiB of scalar text beyond the
+/// document's size) are refused with the 1-based line of
 /// the problem where it is known (line 1 otherwise).
 ///
 /// ```
@@ -216,9 +224,12 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     if text.contains('*') {
         let budget = NODE_BUDGET_BASE.saturating_add(text.len().saturating_mul(2));
         let counter = Cell::new(0usize);
+        let bytes = Cell::new(0usize);
         let seed = NodeCounter {
             count: &counter,
             budget,
+            bytes: &bytes,
+            byte_budget: ALIAS_BYTE_BUDGET.saturating_add(text.len()),
         };
         let de = yaml_serde::Deserializer::from_str(text);
         if let Err(e) = seed.deserialize(de) {
@@ -229,43 +240,93 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
 }
 
 /// Offset where `[`/`{` nesting first exceeds [`MAX_FLOW_DEPTH`], skipping quoted scalars and
-/// comments. Lexical and conservative: a quote only opens a scalar where one can start.
+/// comments, in one linear pass.
+///
+/// Lexical and conservative: a quote opens a quoted scalar only where a scalar can start (after
+/// indentation, `- `, `? `, `: `, `[`, `{`, `,` in a flow collection, a tag or an anchor, and
+/// after the quoted key of a flow pair, each with optional blanks), never inside a plain scalar
+/// such as `a:"b`. A quote left open at the end of the text is read as plain text instead, and
+/// from then on quotes of that kind are not skipped, so no byte is looked at more than twice.
+/// Where the scan errs it counts brackets that are not flow collections, which can only make it
+/// refuse a document with more than [`MAX_FLOW_DEPTH`] brackets inside one scalar.
+/// See: <https://yaml.org/spec/1.2.2/#731-double-quoted-style>
 fn flow_too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
+    let blank_or_end = |i: usize| matches!(bytes.get(i), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     let mut depth = 0usize;
     let mut i = 0;
-    let mut prev = b'\n'; // last byte that was not a blank
+    // A scalar may begin at the next byte that is not a blank.
+    let mut at_start = true;
+    // The last token was a quoted scalar, so a `:` right after it is a flow pair's indicator.
+    let mut after_quoted = false;
+    // Quotes of a kind once seen unclosed at the end of the text: no longer skipped.
+    let mut open_single = true;
+    let mut open_double = true;
     while let Some(&b) = bytes.get(i) {
+        let quoted = after_quoted;
+        after_quoted = false;
         match b {
-            b'\'' | b'"' if matches!(prev, b'\n' | b'[' | b'{' | b',' | b':' | b'-' | b'?') => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
+            b'\n' => at_start = true,
+            b' ' | b'\t' | b'\r' => {}
+            b'\'' | b'"' if at_start && (if b == b'"' { open_double } else { open_single }) => {
+                let mut j = i + 1;
+                let mut closed = false;
+                while let Some(&c) = bytes.get(j) {
                     if c == b'\\' && b == b'"' {
-                        i += 1;
+                        j += 1;
                     } else if c == b {
-                        break;
+                        // `''` inside a single-quoted scalar is an escaped quote.
+                        if b == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
+                            j += 1;
+                        } else {
+                            closed = true;
+                            break;
+                        }
                     }
-                    i += 1;
+                    j += 1;
+                }
+                at_start = false;
+                if closed {
+                    i = j;
+                    after_quoted = true;
+                } else if b == b'"' {
+                    open_double = false;
+                } else {
+                    open_single = false;
                 }
             }
             b'#' if i == 0 || matches!(bytes.get(i - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) => {
                 while !matches!(bytes.get(i), None | Some(b'\n')) {
                     i += 1;
                 }
-                prev = b'\n';
                 continue;
             }
             b'[' | b'{' => {
+                // Counted even inside a plain scalar (conservative), but only a real flow
+                // collection lets a quoted scalar start after it.
+                at_start = at_start || depth > 0;
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
                     return Some(i);
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if !matches!(b, b' ' | b'\t' | b'\r') {
-            prev = b;
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                at_start = false;
+            }
+            b',' => at_start = depth > 0,
+            b'-' | b'?' | b':' => {
+                at_start = blank_or_end(i + 1) || (b == b':' && quoted && depth > 0);
+            }
+            // A tag or an anchor before a scalar: skip its name, a scalar may follow.
+            b'!' | b'&' if at_start => {
+                while !blank_or_end(i + 1)
+                    && !matches!(bytes.get(i + 1), Some(b'[' | b']' | b'{' | b'}' | b','))
+                {
+                    i += 1;
+                }
+            }
+            _ => at_start = false,
         }
         i += 1;
     }
@@ -336,11 +397,14 @@ fn second_key_line(text: &str, key: &str, from: usize, indent: usize) -> Option<
     None
 }
 
-/// Counts nodes as aliases are expanded and stops once a budget is spent.
+/// Counts nodes and scalar bytes as aliases are expanded and stops once a budget is spent.
 #[derive(Clone, Copy)]
 struct NodeCounter<'a> {
     count: &'a Cell<usize>,
     budget: usize,
+    /// Bytes of scalar text (keys and values) seen so far, aliased ones each time they are used.
+    bytes: &'a Cell<usize>,
+    byte_budget: usize,
 }
 
 impl NodeCounter<'_> {
@@ -351,6 +415,19 @@ impl NodeCounter<'_> {
             return Err(E::custom(format!(
                 "anchors and aliases expand to more than {} nodes; refusing a possible alias bomb",
                 self.budget
+            )));
+        }
+        Ok(())
+    }
+
+    fn text<E: de::Error>(&self, len: usize) -> Result<(), E> {
+        self.tick()?;
+        let n = self.bytes.get().saturating_add(len);
+        self.bytes.set(n);
+        if n > self.byte_budget {
+            return Err(E::custom(format!(
+                "anchors and aliases expand to more than {} bytes of text; refusing a possible alias bomb",
+                self.byte_budget
             )));
         }
         Ok(())
@@ -388,11 +465,11 @@ impl<'de> de::Visitor<'de> for NodeCounter<'_> {
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
         self.tick()
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.tick()
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.text(s.len())
     }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<(), E> {
-        self.tick()
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<(), E> {
+        self.text(b.len())
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         self.tick()
@@ -1016,6 +1093,80 @@ mod tests {
         let started = Instant::now();
         assert!(parse_yaml(&s).is_err());
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn parse_yaml_refuses_aliases_that_repeat_large_text() {
+        // 100 KB aliased 4 000 times (400 MB), and 1 MB aliased 10 000 times (10 GB).
+        for (len, uses) in [(100_000, 4_000), (1_000_000, 10_000)] {
+            let refs = vec!["*a"; uses].join(", ");
+            let text = format!("a: &a \"{}\"\nb: [{refs}]\n", "x".repeat(len));
+            let err = parse_yaml(&text).map(|_| ()).expect_err("refused");
+            assert_eq!(
+                err.message,
+                format!(
+                    "anchors and aliases expand to more than {} bytes of text; refusing a possible alias bomb",
+                    ALIAS_BYTE_BUDGET + text.len()
+                ),
+                "{len} x {uses}"
+            );
+        }
+        // A map aliased with its keys and values counts too.
+        let big = "y".repeat(50_000);
+        let refs = vec!["*m"; 200].join(", ");
+        assert!(parse_yaml(&format!("m: &m {{k: {big}, {big}: v}}\nb: [{refs}]\n")).is_err());
+        // Repeating up to 4 MiB of text is allowed.
+        let refs = vec!["*a"; 30].join(", ");
+        let text = format!("a: &a {}\nb: [{refs}]\n", "x".repeat(100_000));
+        assert!(parse_yaml(&text).is_ok());
+    }
+
+    #[test]
+    fn flow_depth_guard_opens_quotes_only_where_scalars_start() {
+        let deep = "[".repeat(80_000);
+        for text in [
+            format!("x: a:\"{deep}"),
+            format!("x: a:\"\ny: {deep}"),
+            format!("x: a:'\ny: {deep}"),
+            format!("x: b\"c\ny: {deep}"),
+            format!("x: a, \"\ny: {deep}"),
+            format!("x: [a]\"\ny: {deep}"),
+            format!("x: |\n  \"\ny: {deep}"),
+            format!("apiVersion: v2\nname: a:\"\nversion: {deep}"),
+        ] {
+            let err = parse_yaml(&text).map(|_| ()).expect_err("refused");
+            assert_eq!(
+                err.message,
+                "flow collections are nested more than 512 levels deep",
+                "{}",
+                text.get(..24).unwrap_or_default()
+            );
+        }
+        // Brackets inside quoted scalars that start where scalars start are not nesting.
+        let inside = "[".repeat(600);
+        for text in [
+            format!("a: \"{inside}\"\n"),
+            format!("a: '{inside}'\n"),
+            format!("a: 'it''s {inside}'\n"),
+            format!("a: \"\\\" {inside}\"\n"),
+            format!("- \"{inside}\"\n"),
+            format!("? \"{inside}\"\n: 1\n"),
+            format!("a: [\"{inside}\", '{inside}']\n"),
+            format!("{{\"k\":\"{inside}\"}}\n"),
+            format!("a: !!str \"{inside}\"\n"),
+            format!("a: &x '{inside}'\n"),
+            format!("a:\n  \"{inside}\"\n"),
+            format!("a: # \"\nb: \"{inside}\"\n"),
+        ] {
+            assert!(
+                parse_yaml(&text).is_ok(),
+                "{}",
+                text.get(..12).unwrap_or_default()
+            );
+        }
+        // Many quotes left open: one pass, refused at the nesting.
+        let text = format!("{}y: {deep}", "- \"\n- '\n".repeat(50_000));
+        assert!(parse_yaml(&text).is_err());
     }
 
     #[test]
