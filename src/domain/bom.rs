@@ -1569,6 +1569,23 @@ mod tests {
     }
 
     #[test]
+    fn pinning_a_new_entry_among_thousands_locates_the_document_once() {
+        // One span query per existing entry, each scanning the mapping, took seconds here.
+        let mut charts = String::from("charts:\n");
+        let mut images = String::from("images:\n");
+        for i in 0..1_500 {
+            charts.push_str(&format!("  c{i:05}: 1.0.0\n"));
+            images.push_str(&format!(
+                "  c{i:05}: {{ image: ghcr.io/o/c, tag: v1.0.0 }}\n"
+            ));
+        }
+        let out = pin_chart(&charts, "c00749x", &v("2.0.0")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.contains("  c00749: 1.0.0\n  c00749x: 2.0.0\n  c00750: 1.0.0\n"));
+        let out = pin_image(&images, "zz", &pin("v2.0.0", None)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.ends_with("tag: v1.0.0 }\n  zz: { image: ghcr.io/org/app, tag: v2.0.0 }\n"));
+    }
+
+    #[test]
     fn pinning_twice_changes_nothing_the_second_time() {
         let d = digest();
         let text =

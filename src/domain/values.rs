@@ -481,6 +481,23 @@ mod tests {
     const HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     #[test]
+    fn validate_values_places_thousands_of_findings_in_one_pass() {
+        // One span query per image, each scanning the document, took seconds here.
+        let mut text = String::new();
+        for i in 0..2_000 {
+            text.push_str(&format!(
+                "i{i}:\n  image:\n    repository: nginx\n    tag: latest\n"
+            ));
+        }
+        let mut found = codes(&text, None);
+        found.sort_by_key(|f| f.1);
+        let expected: Vec<_> = (0..2_000)
+            .map(|i| ("values/floating-tag", 4 * i + 4))
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
     fn floating_tags_are_recognised() {
         for t in FLOATING_TAGS {
             assert!(is_floating_tag(t));

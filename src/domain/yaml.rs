@@ -15,12 +15,14 @@
 //! - scalars inside flow mappings (`{ tag: v1 }`) can be replaced; structural edits of flow
 //!   collections are the caller's business (see `bom.rs`).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess,
 };
+use tree_sitter::Node;
 use yaml_serde::Value;
 use yamlpath::{Component, Document, Route};
 
@@ -38,6 +40,13 @@ const MAX_FLOW_DEPTH: usize = 512;
 /// Nodes that alias expansion may add on top of two per source byte before the document is
 /// refused as an alias bomb.
 const NODE_BUDGET_BASE: usize = 10_000;
+
+/// Bytes of scalar text that alias expansion may add on top of the document's own size before
+/// the document is refused as an alias bomb. Without aliases a document's scalars hold at most
+/// as many bytes as its source, so this is what aliases may repeat: 4 MiB, about twenty times
+/// the largest `values.yaml` of the corpus, while a node budget alone let one 100 KB string
+/// aliased 4 000 times expand to 400 MB.
+const ALIAS_BYTE_BUDGET: usize = 4 * 1024 * 1024;
 
 /// A YAML document that could not be read, with the 1-based line of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -180,7 +189,8 @@ pub fn render_path(path: &[PathSeg<'_>]) -> String {
 /// An empty document (or one holding only comments) is `Value::Null`; a leading byte-order mark
 /// is ignored. Several documents, a syntax error, duplicate keys (reported at the second one),
 /// nesting deeper than 128 levels, more than [`MAX_YAML_BYTES`] bytes, and alias expansion
-/// beyond a budget (10 000 nodes plus two per source byte) are refused with the 1-based line of
+/// beyond a budget (10 000 nodes plus two per source byte, and 4 MiB of scalar text beyond the
+/// document's size) are refused with the 1-based line of
 /// the problem where it is known (line 1 otherwise).
 ///
 /// ```
@@ -217,9 +227,12 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     if may_hold_token(text, b'*') && may_hold_token(text, b'&') {
         let budget = NODE_BUDGET_BASE.saturating_add(text.len().saturating_mul(2));
         let counter = Cell::new(0usize);
+        let bytes = Cell::new(0usize);
         let seed = NodeCounter {
             count: &counter,
             budget,
+            bytes: &bytes,
+            byte_budget: ALIAS_BYTE_BUDGET.saturating_add(text.len()),
         };
         let de = yaml_serde::Deserializer::from_str(text);
         if let Err(e) = seed.deserialize(de) {
@@ -281,43 +294,93 @@ fn in_comment(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Offset where `[`/`{` nesting first exceeds [`MAX_FLOW_DEPTH`], skipping quoted scalars and
-/// comments. Lexical and conservative: a quote only opens a scalar where one can start.
+/// comments, in one linear pass.
+///
+/// Lexical and conservative: a quote opens a quoted scalar only where a scalar can start (after
+/// indentation, `- `, `? `, `: `, `[`, `{`, `,` in a flow collection, a tag or an anchor, and
+/// after the quoted key of a flow pair, each with optional blanks), never inside a plain scalar
+/// such as `a:"b`. A quote left open at the end of the text is read as plain text instead, and
+/// from then on quotes of that kind are not skipped, so no byte is looked at more than twice.
+/// Where the scan errs it counts brackets that are not flow collections, which can only make it
+/// refuse a document with more than [`MAX_FLOW_DEPTH`] brackets inside one scalar.
+/// See: <https://yaml.org/spec/1.2.2/#731-double-quoted-style>
 fn flow_too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
+    let blank_or_end = |i: usize| matches!(bytes.get(i), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     let mut depth = 0usize;
     let mut i = 0;
-    let mut prev = b'\n'; // last byte that was not a blank
+    // A scalar may begin at the next byte that is not a blank.
+    let mut at_start = true;
+    // The last token was a quoted scalar, so a `:` right after it is a flow pair's indicator.
+    let mut after_quoted = false;
+    // Quotes of a kind once seen unclosed at the end of the text: no longer skipped.
+    let mut open_single = true;
+    let mut open_double = true;
     while let Some(&b) = bytes.get(i) {
+        let quoted = after_quoted;
+        after_quoted = false;
         match b {
-            b'\'' | b'"' if matches!(prev, b'\n' | b'[' | b'{' | b',' | b':' | b'-' | b'?') => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
+            b'\n' => at_start = true,
+            b' ' | b'\t' | b'\r' => {}
+            b'\'' | b'"' if at_start && (if b == b'"' { open_double } else { open_single }) => {
+                let mut j = i + 1;
+                let mut closed = false;
+                while let Some(&c) = bytes.get(j) {
                     if c == b'\\' && b == b'"' {
-                        i += 1;
+                        j += 1;
                     } else if c == b {
-                        break;
+                        // `''` inside a single-quoted scalar is an escaped quote.
+                        if b == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
+                            j += 1;
+                        } else {
+                            closed = true;
+                            break;
+                        }
                     }
-                    i += 1;
+                    j += 1;
+                }
+                at_start = false;
+                if closed {
+                    i = j;
+                    after_quoted = true;
+                } else if b == b'"' {
+                    open_double = false;
+                } else {
+                    open_single = false;
                 }
             }
             b'#' if i == 0 || matches!(bytes.get(i - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) => {
                 while !matches!(bytes.get(i), None | Some(b'\n')) {
                     i += 1;
                 }
-                prev = b'\n';
                 continue;
             }
             b'[' | b'{' => {
+                // Counted even inside a plain scalar (conservative), but only a real flow
+                // collection lets a quoted scalar start after it.
+                at_start = at_start || depth > 0;
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
                     return Some(i);
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if !matches!(b, b' ' | b'\t' | b'\r') {
-            prev = b;
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                at_start = false;
+            }
+            b',' => at_start = depth > 0,
+            b'-' | b'?' | b':' => {
+                at_start = blank_or_end(i + 1) || (b == b':' && quoted && depth > 0);
+            }
+            // A tag or an anchor before a scalar: skip its name, a scalar may follow.
+            b'!' | b'&' if at_start => {
+                while !blank_or_end(i + 1)
+                    && !matches!(bytes.get(i + 1), Some(b'[' | b']' | b'{' | b'}' | b','))
+                {
+                    i += 1;
+                }
+            }
+            _ => at_start = false,
         }
         i += 1;
     }
@@ -388,11 +451,14 @@ fn second_key_line(text: &str, key: &str, from: usize, indent: usize) -> Option<
     None
 }
 
-/// Counts nodes as aliases are expanded and stops once a budget is spent.
+/// Counts nodes and scalar bytes as aliases are expanded and stops once a budget is spent.
 #[derive(Clone, Copy)]
 struct NodeCounter<'a> {
     count: &'a Cell<usize>,
     budget: usize,
+    /// Bytes of scalar text (keys and values) seen so far, aliased ones each time they are used.
+    bytes: &'a Cell<usize>,
+    byte_budget: usize,
 }
 
 impl NodeCounter<'_> {
@@ -403,6 +469,19 @@ impl NodeCounter<'_> {
             return Err(E::custom(format!(
                 "anchors and aliases expand to more than {} nodes; refusing a possible alias bomb",
                 self.budget
+            )));
+        }
+        Ok(())
+    }
+
+    fn text<E: de::Error>(&self, len: usize) -> Result<(), E> {
+        self.tick()?;
+        let n = self.bytes.get().saturating_add(len);
+        self.bytes.set(n);
+        if n > self.byte_budget {
+            return Err(E::custom(format!(
+                "anchors and aliases expand to more than {} bytes of text; refusing a possible alias bomb",
+                self.byte_budget
             )));
         }
         Ok(())
@@ -440,11 +519,11 @@ impl<'de> de::Visitor<'de> for NodeCounter<'_> {
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
         self.tick()
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.tick()
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.text(s.len())
     }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<(), E> {
-        self.tick()
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<(), E> {
+        self.text(b.len())
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         self.tick()
@@ -517,11 +596,251 @@ pub fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// The most lines tree-sitter-yaml reads correctly: its scanner keeps line numbers in 16 bits.
+/// See: <https://github.com/tree-sitter-grammars/tree-sitter-yaml/blob/master/src/scanner.c>
+pub const MAX_LOCATED_LINES: usize = 32_768;
+
 /// Byte-span queries over one document. Build it once and ask many questions.
+///
+/// Every key path that does not pass through an alias is indexed in one walk of the syntax tree
+/// the first time a question is asked, so each answer costs a few hash lookups instead of a scan
+/// of each mapping on the way (which made a question per entry quadratic). Paths the index does
+/// not hold (through aliases, or absent) are answered by `yamlpath`, so the answers are the same.
 pub struct Locator {
     doc: Document,
     /// Byte offset of every line start, for line numbers in O(log n).
     line_starts: Vec<usize>,
+    index: OnceCell<Option<SpanIndex>>,
+}
+
+/// What the span queries answer for one node reached by a key path.
+struct IndexEntry {
+    /// The value span; `Some(None)` for a key without a value; `None`: ask `yamlpath`.
+    exact: Option<Option<(usize, usize)>>,
+    /// The key span; `None`: ask `yamlpath`.
+    key: Option<(usize, usize)>,
+    children: IndexChildren,
+}
+
+enum IndexChildren {
+    Leaf,
+    Map(HashMap<String, usize>),
+    Seq(Vec<usize>),
+}
+
+/// All key paths of a document that do not pass through an alias, as `yamlpath` resolves them.
+struct SpanIndex {
+    entries: Vec<IndexEntry>,
+}
+
+fn first_named_non_anchor<'t>(node: &Node<'t>) -> Option<Node<'t>> {
+    let mut cursor = node.walk();
+    let found = node
+        .named_children(&mut cursor)
+        .find(|n| n.kind() != "anchor");
+    found
+}
+
+fn span_of(node: &Node<'_>) -> (usize, usize) {
+    (node.start_byte(), node.end_byte())
+}
+
+fn is_pair(node: &Node<'_>) -> bool {
+    matches!(node.kind(), "block_mapping_pair" | "flow_pair")
+}
+
+impl SpanIndex {
+    /// Walks the tree once. Mirrors `yamlpath`'s `query_node` (exact and key-only modes) for
+    /// every path without an alias; anything it is unsure of is left to `yamlpath`.
+    fn build(text: &str) -> Option<Self> {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_yaml::LANGUAGE.into())
+            .ok()?;
+        let tree = parser.parse(text, None)?;
+        let root = tree.root_node();
+        if root.has_error() {
+            return None;
+        }
+        let mut cursor = root.walk();
+        let document = root
+            .named_children(&mut cursor)
+            .find(|c| c.kind() == "document")?;
+        let top = document
+            .named_children(&mut cursor)
+            .find(|c| matches!(c.kind(), "block_node" | "flow_node"))?;
+        let mut entries = vec![Self::entry(&top, false)];
+        let mut stack = vec![(top, 0usize)];
+        while let Some((node, at)) = stack.pop() {
+            let children = match Self::children(text, &node) {
+                IndexChildrenOf::Leaf => continue,
+                IndexChildrenOf::Map(list) => {
+                    let mut map = HashMap::with_capacity(list.len());
+                    for (key, child) in list {
+                        // The first of equal keys wins, as in yamlpath.
+                        if map.contains_key(&key) {
+                            continue;
+                        }
+                        let idx = entries.len();
+                        entries.push(Self::entry(&child, true));
+                        stack.push((child, idx));
+                        map.insert(key, idx);
+                    }
+                    IndexChildren::Map(map)
+                }
+                IndexChildrenOf::Seq(list) => {
+                    let mut seq = Vec::with_capacity(list.len());
+                    for child in list {
+                        let idx = entries.len();
+                        entries.push(Self::entry(&child, false));
+                        stack.push((child, idx));
+                        seq.push(idx);
+                    }
+                    IndexChildren::Seq(seq)
+                }
+            };
+            if let Some(e) = entries.get_mut(at) {
+                e.children = children;
+            }
+        }
+        Some(Self { entries })
+    }
+
+    /// The answers for `node`, the node one descent step reached.
+    fn entry(node: &Node<'_>, by_key: bool) -> IndexEntry {
+        let exact = match node.child(0) {
+            Some(c) if c.kind() == "alias" => None,
+            Some(c) if c.kind() == "anchor" => {
+                let target = first_named_non_anchor(node).unwrap_or(*node);
+                Some((!is_pair(&target)).then(|| span_of(&target)))
+            }
+            _ => Some((!is_pair(node)).then(|| span_of(node))),
+        };
+        let key = if by_key {
+            let parent = if is_pair(node) {
+                Some(*node)
+            } else if node.kind() == "block_scalar" {
+                node.parent().and_then(|p| p.parent())
+            } else {
+                node.parent()
+            };
+            parent.and_then(|p| {
+                if p.kind() == "flow_mapping" {
+                    let mut cursor = p.walk();
+                    let first = p
+                        .named_children(&mut cursor)
+                        .find(|n| n.kind() == "flow_node");
+                    first.map(|n| span_of(&n))
+                } else {
+                    p.child_by_field_name("key").map(|n| span_of(&n))
+                }
+            })
+        } else {
+            None
+        };
+        IndexEntry {
+            exact,
+            key,
+            children: IndexChildren::Leaf,
+        }
+    }
+
+    /// The nodes one descent step below `node` reaches, in the form of [`IndexChildren`] but
+    /// holding nodes; `Leaf` when `yamlpath` would not descend or might answer differently.
+    fn children<'t>(text: &str, node: &Node<'t>) -> IndexChildrenOf<'t> {
+        let Some(content) = first_named_non_anchor(node) else {
+            return IndexChildrenOf::Leaf;
+        };
+        let mut cursor = content.walk();
+        match content.kind() {
+            "block_mapping" | "flow_mapping" => {
+                let mut list: Vec<(String, Node<'t>)> = Vec::new();
+                for child in content.named_children(&mut cursor) {
+                    let key = if is_pair(&child) {
+                        match child.child_by_field_name("key") {
+                            Some(k) => k,
+                            // yamlpath fails on every key from here on: leave them to it.
+                            None => break,
+                        }
+                    } else if child.kind() == "flow_node" {
+                        child
+                    } else {
+                        continue;
+                    };
+                    let Some(name) = key_text(text, &key) else {
+                        break;
+                    };
+                    let target = child.child_by_field_name("value").unwrap_or(child);
+                    list.push((name, target));
+                }
+                IndexChildrenOf::Map(list)
+            }
+            "block_sequence" | "flow_sequence" => {
+                let mut list = Vec::new();
+                for child in content.named_children(&mut cursor) {
+                    let item = match child.kind() {
+                        "block_sequence_item" => {
+                            let mut c = child.walk();
+                            let inner = child
+                                .named_children(&mut c)
+                                .find(|n| matches!(n.kind(), "block_node" | "flow_node"));
+                            match inner {
+                                Some(n) => n,
+                                // yamlpath fails on the whole sequence.
+                                None => return IndexChildrenOf::Leaf,
+                            }
+                        }
+                        "flow_node" => child,
+                        "flow_pair" => child.child_by_field_name("value").unwrap_or(child),
+                        _ => continue,
+                    };
+                    list.push(item);
+                }
+                IndexChildrenOf::Seq(list)
+            }
+            _ => IndexChildrenOf::Leaf,
+        }
+    }
+
+    fn get(&self, path: &[PathSeg<'_>]) -> Option<&IndexEntry> {
+        let mut at = self.entries.first()?;
+        for seg in path {
+            let next = match (seg, &at.children) {
+                (PathSeg::Key(k), IndexChildren::Map(m)) => *m.get(*k)?,
+                (PathSeg::Index(i), IndexChildren::Seq(s)) => *s.get(*i)?,
+                _ => return None,
+            };
+            at = self.entries.get(next)?;
+        }
+        Some(at)
+    }
+}
+
+/// [`IndexChildren`] before indexing: the nodes themselves.
+enum IndexChildrenOf<'t> {
+    Leaf,
+    Map(Vec<(String, Node<'t>)>),
+    Seq(Vec<Node<'t>>),
+}
+
+/// A key's text the way `yamlpath` compares it: the first non-anchor child's text, with the
+/// quotes of a quoted scalar cut off (escapes are not decoded).
+fn key_text(text: &str, key: &Node<'_>) -> Option<String> {
+    let bytes = text.as_bytes();
+    match first_named_non_anchor(key) {
+        Some(scalar) => {
+            let raw = scalar.utf8_text(bytes).ok()?;
+            if matches!(scalar.kind(), "single_quote_scalar" | "double_quote_scalar") {
+                let mut chars = raw.chars();
+                chars.next();
+                chars.next_back();
+                Some(chars.as_str().to_string())
+            } else {
+                Some(raw.to_string())
+            }
+        }
+        None => key.utf8_text(bytes).ok().map(str::to_string),
+    }
 }
 
 impl fmt::Debug for Locator {
@@ -547,12 +866,35 @@ impl Locator {
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
+        let lines = text.split_inclusive('\n').count();
         Document::new(text)
-            .map(|doc| Self { doc, line_starts })
+            .map(|doc| Self {
+                doc,
+                line_starts,
+                index: OnceCell::new(),
+            })
             .map_err(|e| EditError::Unsupported {
                 path: String::new(),
-                reason: format!("the span locator could not read the document ({e})"),
+                // NOTE: past this many lines tree-sitter-yaml's scanner miscounts lines and
+                // reports a syntax error in valid YAML: say so rather than "not valid YAML".
+                reason: if lines > MAX_LOCATED_LINES {
+                    format!(
+                        "the document has {lines} lines; documents of more than \
+                         {MAX_LOCATED_LINES} lines cannot be edited in place (a limit of the \
+                         tree-sitter-yaml span locator)"
+                    )
+                } else {
+                    format!("the span locator could not read the document ({e})")
+                },
             })
+    }
+
+    /// The index entry of `path`, when the index holds it.
+    fn indexed(&self, path: &[PathSeg<'_>]) -> Option<&IndexEntry> {
+        self.index
+            .get_or_init(|| SpanIndex::build(self.text()))
+            .as_ref()?
+            .get(path)
     }
 
     fn text(&self) -> &str {
@@ -561,6 +903,19 @@ impl Locator {
 
     /// Byte span of the value at `path`; `Ok(None)` when the key is present with no value.
     pub fn value_span(&self, path: &[PathSeg<'_>]) -> Result<Option<(usize, usize)>, EditError> {
+        if let Some(exact) = self.indexed(path).and_then(|e| e.exact) {
+            return match exact {
+                Some(span) => Ok(Some(self.checked(span, path)?)),
+                None => Ok(None),
+            };
+        }
+        self.value_span_by_query(path)
+    }
+
+    fn value_span_by_query(
+        &self,
+        path: &[PathSeg<'_>],
+    ) -> Result<Option<(usize, usize)>, EditError> {
         match self.doc.query_exact(&route(path)) {
             Ok(Some(f)) => Ok(Some(self.checked(f.location.byte_span, path)?)),
             Ok(None) => Ok(None),
@@ -577,6 +932,13 @@ impl Locator {
                 path: render_path(path),
             });
         }
+        if let Some(span) = self.indexed(path).and_then(|e| e.key) {
+            return self.checked(span, path);
+        }
+        self.key_span_by_query(path)
+    }
+
+    fn key_span_by_query(&self, path: &[PathSeg<'_>]) -> Result<(usize, usize), EditError> {
         match self.doc.query_key_only(&route(path)) {
             Ok(f) => self.checked(f.location.byte_span, path),
             Err(_) => Err(EditError::Missing {
@@ -1123,6 +1485,192 @@ mod tests {
         assert!(parse_yaml(&s).is_err());
         let commented = format!("# *a &b\n{}", billion_laughs(10, 10));
         assert!(parse_yaml(&commented).is_err());
+    }
+
+    #[test]
+    fn parse_yaml_refuses_aliases_that_repeat_large_text() {
+        // 100 KB aliased 4 000 times (400 MB), and 1 MB aliased 10 000 times (10 GB).
+        for (len, uses) in [(100_000, 4_000), (1_000_000, 10_000)] {
+            let refs = vec!["*a"; uses].join(", ");
+            let text = format!("a: &a \"{}\"\nb: [{refs}]\n", "x".repeat(len));
+            let err = parse_yaml(&text).map(|_| ()).expect_err("refused");
+            assert_eq!(
+                err.message,
+                format!(
+                    "anchors and aliases expand to more than {} bytes of text; refusing a possible alias bomb",
+                    ALIAS_BYTE_BUDGET + text.len()
+                ),
+                "{len} x {uses}"
+            );
+        }
+        // A map aliased with its keys and values counts too.
+        let big = "y".repeat(50_000);
+        let refs = vec!["*m"; 200].join(", ");
+        assert!(parse_yaml(&format!("m: &m {{k: {big}, {big}: v}}\nb: [{refs}]\n")).is_err());
+        // Repeating up to 4 MiB of text is allowed.
+        let refs = vec!["*a"; 30].join(", ");
+        let text = format!("a: &a {}\nb: [{refs}]\n", "x".repeat(100_000));
+        assert!(parse_yaml(&text).is_ok());
+    }
+
+    #[test]
+    fn flow_depth_guard_opens_quotes_only_where_scalars_start() {
+        let deep = "[".repeat(80_000);
+        for text in [
+            format!("x: a:\"{deep}"),
+            format!("x: a:\"\ny: {deep}"),
+            format!("x: a:'\ny: {deep}"),
+            format!("x: b\"c\ny: {deep}"),
+            format!("x: a, \"\ny: {deep}"),
+            format!("x: [a]\"\ny: {deep}"),
+            format!("x: |\n  \"\ny: {deep}"),
+            format!("apiVersion: v2\nname: a:\"\nversion: {deep}"),
+        ] {
+            let err = parse_yaml(&text).map(|_| ()).expect_err("refused");
+            assert_eq!(
+                err.message,
+                "flow collections are nested more than 512 levels deep",
+                "{}",
+                text.get(..24).unwrap_or_default()
+            );
+        }
+        // Brackets inside quoted scalars that start where scalars start are not nesting.
+        let inside = "[".repeat(600);
+        for text in [
+            format!("a: \"{inside}\"\n"),
+            format!("a: '{inside}'\n"),
+            format!("a: 'it''s {inside}'\n"),
+            format!("a: \"\\\" {inside}\"\n"),
+            format!("- \"{inside}\"\n"),
+            format!("? \"{inside}\"\n: 1\n"),
+            format!("a: [\"{inside}\", '{inside}']\n"),
+            format!("{{\"k\":\"{inside}\"}}\n"),
+            format!("a: !!str \"{inside}\"\n"),
+            format!("a: &x '{inside}'\n"),
+            format!("a:\n  \"{inside}\"\n"),
+            format!("a: # \"\nb: \"{inside}\"\n"),
+        ] {
+            assert!(
+                parse_yaml(&text).is_ok(),
+                "{}",
+                text.get(..12).unwrap_or_default()
+            );
+        }
+        // Many quotes left open: one pass, refused at the nesting.
+        let text = format!("{}y: {deep}", "- \"\n- '\n".repeat(50_000));
+        assert!(parse_yaml(&text).is_err());
+    }
+
+    /// Every path the index holds, with owned keys.
+    fn indexed_paths(index: &SpanIndex) -> Vec<Vec<(Option<String>, usize)>> {
+        let mut out = vec![Vec::new()];
+        let mut stack = vec![(0usize, Vec::new())];
+        while let Some((at, path)) = stack.pop() {
+            let Some(entry) = index.entries.get(at) else {
+                continue;
+            };
+            let next: Vec<(Option<String>, usize, usize)> = match &entry.children {
+                IndexChildren::Leaf => Vec::new(),
+                IndexChildren::Map(m) => m.iter().map(|(k, &i)| (Some(k.clone()), 0, i)).collect(),
+                IndexChildren::Seq(s) => s.iter().enumerate().map(|(n, &i)| (None, n, i)).collect(),
+            };
+            for (k, n, i) in next {
+                let mut p: Vec<(Option<String>, usize)> = path.clone();
+                p.push((k, n));
+                out.push(p.clone());
+                stack.push((i, p));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn span_index_answers_as_yamlpath_does() {
+        let docs = [
+            "a: 1\nb:\n  c: 'x'\n  d: \"y\" # c\n  e:\n  f: ~\n",
+            "list:\n  - a\n  - b: 1\n    c: [1, {x: 2}, k: v]\n  - - nested\n",
+            "m: { a: 1, b, 'c': \"q\", d: }\n",
+            "base: &b {cpu: 1}\nx: *b\ny: &y\n  k: v\nz: &z 3\nw: !!str 4\n",
+            "? complex\n: 1\n\"q\\\"k\": 2\n'it''s': 3\n",
+            "a: |\n  text\nb: >-\n  folded\nc:\n  - \n  - x\n",
+            "[1, [2, 3], {a: b}]\n",
+            "# c\n---\nk: v\n",
+            "a: 1\na2: {&an k: v}\n",
+            "",
+        ];
+        for text in docs {
+            let Ok(loc) = Locator::new(text) else {
+                continue;
+            };
+            let Some(Some(index)) = loc
+                .index
+                .get_or_init(|| SpanIndex::build(text))
+                .as_ref()
+                .map(Some)
+            else {
+                continue;
+            };
+            for owned in indexed_paths(index) {
+                let path: Vec<PathSeg<'_>> = owned
+                    .iter()
+                    .map(|(k, n)| match k {
+                        Some(k) => PathSeg::Key(k.as_str()),
+                        None => PathSeg::Index(*n),
+                    })
+                    .collect();
+                let entry = index.get(&path);
+                if let Some(exact) = entry.and_then(|e| e.exact) {
+                    let slow = loc.value_span_by_query(&path).ok();
+                    assert_eq!(Some(exact), slow, "value of {path:?} in {text:?}");
+                }
+                if let Some(key) = entry.and_then(|e| e.key) {
+                    let slow = loc.key_span_by_query(&path).ok();
+                    assert_eq!(Some(key), slow, "key of {path:?} in {text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn locator_answers_many_questions_about_a_long_mapping_quickly() {
+        // 10 000 entries, asked about most: quadratic scans would take minutes.
+        let mut text = String::from("charts:\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("  c{i:05}: 1.0.{i}\n"));
+        }
+        let loc = Locator::new(&text).unwrap_or_else(|e| panic!("{e}"));
+        for i in (0..10_000).step_by(3) {
+            let key = format!("c{i:05}");
+            let path = [PathSeg::Key("charts"), PathSeg::Key(&key)];
+            let (start, end) = loc.key_span(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(text.get(start..end), Some(key.as_str()));
+            let value = loc
+                .value_span(&path)
+                .ok()
+                .flatten()
+                .and_then(|(s, e)| text.get(s..e));
+            assert_eq!(value, Some(format!("1.0.{i}").as_str()));
+            assert_eq!(loc.line_of(&path), Some(i + 2));
+        }
+    }
+
+    #[test]
+    fn locator_names_the_line_limit_of_the_span_locator() {
+        let entries = |n: usize| {
+            let mut text = String::from("charts:\n");
+            for i in 0..n {
+                text.push_str(&format!("  c{i:05}: 1.0.0\n"));
+            }
+            text
+        };
+        let err = Locator::new(&entries(MAX_LOCATED_LINES))
+            .map(|_| ())
+            .expect_err("beyond the line limit");
+        assert_eq!(
+            err.to_string(),
+            "cannot edit `` in place: the document has 32769 lines; documents of more than 32768 \
+             lines cannot be edited in place (a limit of the tree-sitter-yaml span locator)"
+        );
     }
 
     #[test]
