@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use release_action::app::check::CheckRequest;
+use release_action::app::RepoRequest;
 use release_action::app::{run_check, RunEnv};
-use release_action::cli::CommonArgs;
 use release_action::domain::changelog;
 
 /// A Keep a Changelog file of at least `min_bytes`, newest release first.
@@ -125,7 +125,7 @@ fn check(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     for n in [100usize, 1000] {
         let dir = repo_with_charts(n);
-        let common = CommonArgs {
+        let common = RepoRequest {
             repo: Some(dir.path().to_path_buf()),
             config: None,
         };
@@ -216,7 +216,7 @@ fn git_repo_with_one_change(n: usize) -> tempfile::TempDir {
 fn check_base(c: &mut Criterion) {
     let n = 1000;
     let dir = git_repo_with_one_change(n);
-    let common = CommonArgs {
+    let common = RepoRequest {
         repo: Some(dir.path().to_path_buf()),
         config: None,
     };
@@ -474,7 +474,7 @@ fn check_bitnami(c: &mut Criterion) {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     bitnami_repo(dir.path(), charts, changelog_bytes, values_bytes);
-    let common = CommonArgs {
+    let common = RepoRequest {
         repo: Some(dir.path().to_path_buf()),
         config: None,
     };

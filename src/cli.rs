@@ -30,6 +30,27 @@ pub struct CommonArgs {
     pub config: Option<String>,
 }
 
+impl CommonArgs {
+    /// The use cases' view of these options.
+    pub fn request(&self) -> crate::app::RepoRequest {
+        crate::app::RepoRequest {
+            repo: self.repo.clone(),
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl From<CliBump> for crate::app::BumpRequest {
+    fn from(b: CliBump) -> Self {
+        match b {
+            CliBump::Patch => Self::Patch,
+            CliBump::Minor => Self::Minor,
+            CliBump::Major => Self::Major,
+            CliBump::Auto => Self::Auto,
+        }
+    }
+}
+
 /// The subcommands; each is also the action's `command` input.
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {

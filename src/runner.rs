@@ -165,17 +165,17 @@ fn run_with(
 fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
     match command {
         CliCommand::ValidateTag { common, tag } => {
-            app::run_validate_tag(common, tag.as_deref(), env)
+            app::run_validate_tag(&common.request(), tag.as_deref(), env)
         }
         CliCommand::Release { common, tag, draft } => {
-            app::run_release(common, tag.as_deref(), *draft, env)
+            app::run_release(&common.request(), tag.as_deref(), *draft, env)
         }
         CliCommand::Init {
             common,
             dry_run,
             workflows,
         } => app::init::run_init(
-            common,
+            &common.request(),
             app::init::InitRequest {
                 dry_run: *dry_run,
                 workflows: *workflows,
@@ -183,7 +183,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             env,
         ),
         CliCommand::Check { common, base, all } => app::run_check(
-            common,
+            &common.request(),
             &app::check::CheckRequest {
                 base: base.clone(),
                 all: *all,
@@ -197,7 +197,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             changelog,
             version,
         } => app::run_notes(
-            common,
+            &common.request(),
             &NotesRequest {
                 tag: tag.as_deref(),
                 component: component.as_deref(),
@@ -216,13 +216,13 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             dry_run,
             local,
         } => app::run_promote(
-            common,
+            &common.request(),
             &PromoteRequest {
                 chart: chart.clone(),
                 from: from.clone(),
                 to: to.clone(),
                 version: version.clone(),
-                bump: *bump,
+                bump: bump.map(Into::into),
                 dry_run: *dry_run,
                 local: *local,
             },
@@ -238,7 +238,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             dry_run,
             local,
         } => app::bom::run_bom(
-            common,
+            &common.request(),
             &app::bom::BomRequest {
                 env: target.clone(),
                 component: component.clone(),
@@ -258,7 +258,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             dry_run,
             local,
         } => app::snapshot::run_snapshot(
-            common,
+            &common.request(),
             &app::snapshot::SnapshotRequest {
                 id: id.clone(),
                 env: target.clone(),

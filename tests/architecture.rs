@@ -53,3 +53,30 @@ fn the_domain_does_no_io() {
         offences.join("\n")
     );
 }
+
+#[test]
+fn the_use_cases_take_requests_not_the_command_line() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app"),
+        &mut files,
+    );
+    assert!(files.len() >= 10, "use-case modules found: {files:?}");
+    let mut offences = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for word in ["crate::cli", "clap::", "use clap"] {
+                if code.contains(word) {
+                    offences.push(format!("{}:{}: {word}", file.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "use cases take request structs defined in src/app, built by the command line:\n{}",
+        offences.join("\n")
+    );
+}

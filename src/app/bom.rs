@@ -16,7 +16,7 @@ use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
 use crate::adapters::github::blob_sha;
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::bom::{self, ImagePin};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
@@ -130,7 +130,7 @@ pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> R
 }
 
 /// Runs `bom`.
-pub fn run_bom(common: &CommonArgs, req: &BomRequest, env: &RunEnv) -> Result<Outcome, Stop> {
+pub fn run_bom(common: &RepoRequest, req: &BomRequest, env: &RunEnv) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
     let pin = resolve_pin(req, env, &ws.config.environments)?;
     let use_api = wants_api(env, req.local, req.dry_run);

@@ -10,7 +10,7 @@
 use super::workspace::{fs_stop, repo_root};
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::{RepoDir, MAX_CHANGELOG, MAX_SMALL_FILE};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::config::{parse_config, ChangelogMode, VersionBump, DEFAULT_CONFIG_PATH};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::infer::{self, Inferred};
@@ -329,7 +329,7 @@ fn workflows(text: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Runs `init`.
-pub fn run_init(common: &CommonArgs, req: InitRequest, env: &RunEnv) -> Result<Outcome, Stop> {
+pub fn run_init(common: &RepoRequest, req: InitRequest, env: &RunEnv) -> Result<Outcome, Stop> {
     let root = repo_root(common, env);
     let repo = RepoDir::open(&root).map_err(|e| {
         Stop::Usage(format!(

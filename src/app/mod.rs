@@ -25,6 +25,30 @@ pub use promote::run_promote;
 pub use release::run_release;
 pub use validate_tag::run_validate_tag;
 
+/// Where a command works: the repository and its configuration file, as a person (or the
+/// workflow's `repo` and `config` inputs) named them. The command line builds it; the use
+/// cases never see clap's types.
+#[derive(Debug, Clone, Default)]
+pub struct RepoRequest {
+    /// The repository (default: `GITHUB_WORKSPACE`, else the current directory).
+    pub repo: Option<PathBuf>,
+    /// The configuration file (default: `.github/release-action.yml` in the repository).
+    pub config: Option<String>,
+}
+
+/// How far `promote --bump` moves the version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BumpRequest {
+    /// x.y.Z
+    Patch,
+    /// x.Y.0
+    Minor,
+    /// X.0.0
+    Major,
+    /// From the `[Unreleased]` change types.
+    Auto,
+}
+
 /// The process environment a command sees, captured once so the use cases stay testable.
 #[derive(Debug, Clone, Default)]
 pub struct RunEnv {

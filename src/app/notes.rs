@@ -3,7 +3,7 @@
 use super::validate_tag::{resolve_tag, tag_input};
 use super::workspace::Workspace;
 use super::{Outcome, RunEnv, Stop};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::changelog;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
@@ -23,7 +23,7 @@ pub struct NotesRequest<'a> {
 
 /// Runs `notes`.
 pub fn run_notes(
-    common: &CommonArgs,
+    common: &RepoRequest,
     req: &NotesRequest<'_>,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use semver::Version;
 
 use super::workspace::{fs_stop, Workspace};
+use super::{BumpRequest, RepoRequest};
 use super::{Outcome, RunEnv, Stop};
-use crate::cli::{CliBump, CommonArgs};
 use crate::domain::changelog::{self, BumpLevel};
 use crate::domain::config::ChangelogMode;
 use crate::domain::diagnostic::Diagnostic;
@@ -31,7 +31,7 @@ pub struct PromoteRequest {
     /// `--version`.
     pub version: Option<String>,
     /// `--bump`.
-    pub bump: Option<CliBump>,
+    pub bump: Option<BumpRequest>,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--local`.
@@ -80,7 +80,7 @@ pub struct PromotePlan {
 
 /// Runs `promote`: through the API, or on the working tree with `--local` / `--dry-run`.
 pub fn run_promote(
-    common: &CommonArgs,
+    common: &RepoRequest,
     req: &PromoteRequest,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {
@@ -131,10 +131,10 @@ fn version_choice(req: &PromoteRequest) -> Result<VersionChoice, Stop> {
                 v.escape_debug()
             ))
         })?),
-        (None, Some(CliBump::Patch)) => VersionChoice::Bump(Bump::Patch),
-        (None, Some(CliBump::Minor)) => VersionChoice::Bump(Bump::Minor),
-        (None, Some(CliBump::Major)) => VersionChoice::Bump(Bump::Major),
-        (None, Some(CliBump::Auto)) => VersionChoice::Auto,
+        (None, Some(BumpRequest::Patch)) => VersionChoice::Bump(Bump::Patch),
+        (None, Some(BumpRequest::Minor)) => VersionChoice::Bump(Bump::Minor),
+        (None, Some(BumpRequest::Major)) => VersionChoice::Bump(Bump::Major),
+        (None, Some(BumpRequest::Auto)) => VersionChoice::Auto,
         (None, None) => VersionChoice::Default,
     })
 }

@@ -11,13 +11,13 @@ use super::validate_tag::{tag_input, validate, ValidTag};
 use super::workspace::Workspace;
 use super::{gate, Outcome, RunEnv, Stop};
 use crate::adapters::github::{encode_path, GitHub};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::diagnostic::Diagnostic;
 use crate::report::md_cell;
 
 /// Runs `release`.
 pub fn run_release(
-    common: &CommonArgs,
+    common: &RepoRequest,
     tag: Option<&str>,
     draft: bool,
     env: &RunEnv,

@@ -16,7 +16,7 @@ use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
 use crate::adapters::github::blob_sha;
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
 use crate::domain::yaml::parse_yaml;
@@ -136,7 +136,7 @@ pub fn render_snapshot(
 
 /// Runs `snapshot`.
 pub fn run_snapshot(
-    common: &CommonArgs,
+    common: &RepoRequest,
     req: &SnapshotRequest,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {

@@ -2,7 +2,7 @@
 
 use super::workspace::{Component, Workspace};
 use super::{gate, Outcome, RunEnv, Stop};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::changelog;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::tag::{tag_from_ref, ReleaseTag, TagError};
@@ -21,7 +21,7 @@ pub struct ValidTag {
 
 /// Runs `validate-tag`.
 pub fn run_validate_tag(
-    common: &CommonArgs,
+    common: &RepoRequest,
     tag: Option<&str>,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 
 use super::{RunEnv, Stop};
 use crate::adapters::fs::{FsError, RepoDir, MAX_CHANGELOG, MAX_SMALL_FILE};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::config::{parse_config, ChangelogMode, Config, DEFAULT_CONFIG_PATH};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
@@ -49,7 +49,7 @@ pub struct Workspace {
 }
 
 /// The repository directory a command works on.
-pub fn repo_root(common: &CommonArgs, env: &RunEnv) -> PathBuf {
+pub fn repo_root(common: &RepoRequest, env: &RunEnv) -> PathBuf {
     match (&common.repo, env.var("GITHUB_WORKSPACE")) {
         (Some(dir), _) if dir.is_absolute() => dir.clone(),
         (Some(dir), _) => env.cwd.join(dir),
@@ -60,7 +60,7 @@ pub fn repo_root(common: &CommonArgs, env: &RunEnv) -> PathBuf {
 
 impl Workspace {
     /// Opens the repository and reads the configuration.
-    pub fn load(common: &CommonArgs, env: &RunEnv) -> Result<Self, Stop> {
+    pub fn load(common: &RepoRequest, env: &RunEnv) -> Result<Self, Stop> {
         let root = repo_root(common, env);
         let repo = RepoDir::open(&root).map_err(|e| {
             Stop::Usage(format!(

@@ -21,7 +21,7 @@ use self::base::Base;
 use self::judge::{judge, paths_read, Change, Judged, Row, Scope};
 use super::workspace::Workspace;
 use super::{gate, Outcome, RunEnv, Stop};
-use crate::cli::CommonArgs;
+use crate::app::RepoRequest;
 use crate::domain::baseline;
 use crate::domain::config::{ChangelogMode, VersionBump};
 use crate::domain::diagnostic::{Diagnostic, Severity};
@@ -38,7 +38,7 @@ pub struct CheckRequest {
 }
 
 /// Runs `check`.
-pub fn run_check(common: &CommonArgs, req: &CheckRequest, env: &RunEnv) -> Result<Outcome, Stop> {
+pub fn run_check(common: &RepoRequest, req: &CheckRequest, env: &RunEnv) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
     let base = Base::resolve(ws.repo.root(), req.base.as_deref(), env)?;
     if ws.components.is_empty() && ws.bad_chart_dirs.is_empty() {
