@@ -352,6 +352,12 @@ pub fn is_valid_name(name: &str) -> bool {
 /// problem of the file is reported, also when `name` or `version` is missing. Every finding
 /// carries `path` and a line.
 pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic> {
+    check_chart(text, path, dir_name).1
+}
+
+/// [`validate_chart`] and [`parse_chart`] in one read: the chart when it parses, and every
+/// finding.
+pub fn check_chart(text: &str, path: &str, dir_name: &str) -> (Option<Chart>, Vec<Diagnostic>) {
     let (chart, map, lines) = match read_chart(text, path) {
         Ok(read) => read,
         // Without a usable name or version, every other problem of the file is still reported.
@@ -359,9 +365,9 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
             let (map, lines) = *read;
             problems.extend(field_findings(&map, &lines, path));
             problems.sort_by_key(|d| d.line);
-            return problems;
+            return (None, problems);
         }
-        Err((problems, None)) => return problems,
+        Err((problems, None)) => return (None, problems),
     };
     let mut out = field_findings(&map, &lines, path);
     if chart.name != dir_name {
@@ -406,7 +412,7 @@ pub fn validate_chart(text: &str, path: &str, dir_name: &str) -> Vec<Diagnostic>
             .with_help(help),
         );
     }
-    out
+    (Some(chart), out)
 }
 
 /// The findings that need only the mapping: `apiVersion`, `type`, `appVersion`, `maintainers`

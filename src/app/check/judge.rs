@@ -134,6 +134,8 @@ pub(super) struct Judged {
     pub rows: Vec<Row>,
     /// The charts each judged bill of materials pins, by path.
     pub boms: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every judged chart that parses, by its `Chart.yaml` path.
+    pub charts: HashMap<String, chart::Chart>,
     /// The text of every file read, when asked to keep them (for fingerprints).
     pub texts: HashMap<String, String>,
     keep_texts: bool,
@@ -293,15 +295,17 @@ fn check_component(ws: &Workspace, c: &Component, j: &mut Judged) -> Result<Opti
     if let (Some(dir), Some(path)) = (&c.chart_dir, c.chart_path()) {
         if let Some(text) = j.read(ws, &path, false)? {
             let dir_name = dir.rsplit('/').next().unwrap_or(dir);
-            j.findings
-                .extend(chart::validate_chart(&text, &path, dir_name));
-            let parsed = chart::parse_chart(&text, &path).ok();
+            let (parsed, findings) = chart::check_chart(&text, &path, dir_name);
+            j.findings.extend(findings);
             version = parsed.as_ref().map(|p| p.version.clone());
             let values_path = format!("{dir}/values.yaml");
             if let Some(values) = j.read(ws, &values_path, false)? {
                 let app_version = parsed.as_ref().and_then(|p| p.app_version.as_deref());
                 j.findings
                     .extend(values::validate_values(&values, &values_path, app_version));
+            }
+            if let Some(chart) = parsed {
+                j.charts.insert(path, chart);
             }
         }
     }

@@ -23,9 +23,9 @@ use super::workspace::Workspace;
 use super::{gate, Outcome, RunEnv, Stop};
 use crate::app::RepoRequest;
 use crate::domain::baseline;
+use crate::domain::changelog;
 use crate::domain::config::{ChangelogMode, VersionBump};
 use crate::domain::diagnostic::{Diagnostic, Severity};
-use crate::domain::{changelog, chart};
 use crate::report::md_cell;
 
 /// What `check` is asked to do.
@@ -61,10 +61,10 @@ pub fn run_check(common: &RepoRequest, req: &CheckRequest, env: &RunEnv) -> Resu
         (Some(ch), false) => Scope::Changed(ch),
         _ => Scope::All,
     };
-    let head = judge(&ws, scope, base.is_some())?;
+    let mut head = judge(&ws, scope, base.is_some())?;
     let mut out = Outcome::default();
     let mut preexisting = Vec::new();
-    out.diagnostics = head.findings.clone();
+    out.diagnostics = std::mem::take(&mut head.findings);
     if let (Some(b), Some(ch)) = (&base, &change) {
         let (_dir, repo) = b.materialize(&paths_read(&ws, scope)?, &ws.repo)?;
         let base_ws = Workspace::with_config(repo, ws.config.clone(), "")?;
@@ -72,11 +72,12 @@ pub fn run_check(common: &RepoRequest, req: &CheckRequest, env: &RunEnv) -> Resu
         // `--all` is an audit: the history counts too; only the bump check needs the base.
         if !req.all {
             let head_prints =
-                baseline::fingerprints(&head.findings, |f| head.texts.get(f).map(String::as_str));
+                baseline::fingerprints(&out.diagnostics, |f| head.texts.get(f).map(String::as_str));
             let base_prints = baseline::fingerprints(&at_base.findings, |f| {
                 at_base.texts.get(f).map(String::as_str)
             });
-            let (new, old) = baseline::split(head.findings.clone(), &head_prints, &base_prints);
+            let findings = std::mem::take(&mut out.diagnostics);
+            let (new, old) = baseline::split(findings, &head_prints, &base_prints);
             out.diagnostics = new;
             preexisting = old;
         }
@@ -153,7 +154,7 @@ fn announced_without_bump(
         return None;
     }
     let path = c.chart_path()?;
-    let now = chart::parse_chart(head.texts.get(&path)?, &path).ok()?;
+    let now = head.charts.get(&path)?;
     let version = semver::Version::parse(&now.version).ok()?;
     let log = changelog::parse(head.texts.get(&c.changelog)?);
     let before = at_base.texts.get(&c.changelog).map(|t| changelog::parse(t));
@@ -211,21 +212,18 @@ fn bump_findings(
         }
         let path = format!("{dir}/Chart.yaml");
         // A head Chart.yaml that cannot be read or parsed is already a finding of its own.
-        let Some(now) = head
-            .texts
-            .get(&path)
-            .and_then(|t| chart::parse_chart(t, &path).ok())
-        else {
+        let Some(now) = head.charts.get(&path) else {
             continue;
         };
         let Ok(new) = semver::Version::parse(&now.version) else {
             continue;
         };
-        let Some(base_text) = at_base.texts.get(&path) else {
+        if !at_base.texts.contains_key(&path) {
             continue; // a new chart: nothing to be higher than
-        };
-        let old = chart::parse_chart(base_text, &path)
-            .ok()
+        }
+        let old = at_base
+            .charts
+            .get(&path)
             .and_then(|c| semver::Version::parse(&c.version).ok());
         let Some(old) = old else {
             out.push(
