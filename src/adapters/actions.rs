@@ -198,12 +198,48 @@ pub fn append_file(path: &Path, text: &str) -> std::io::Result<()> {
 const MAX_EVENT: u64 = 25 * 1024 * 1024;
 
 /// Reads the workflow's event payload (`GITHUB_EVENT_PATH`); `None` if absent or unreadable.
-pub fn read_event(path: &Path) -> Option<serde_json::Value> {
+pub fn read_event(path: &Path) -> Option<Event> {
     use std::io::Read;
     let file = std::fs::File::open(path).ok()?;
     let mut text = String::new();
     file.take(MAX_EVENT).read_to_string(&mut text).ok()?;
-    serde_json::from_str(&text).ok()
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let str_at = |p: &str| {
+        v.pointer(p)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    Some(Event {
+        default_branch: str_at("/repository/default_branch"),
+        pull_base_sha: str_at("/pull_request/base/sha"),
+        pull_number: v
+            .pointer("/pull_request/number")
+            .or_else(|| v.get("number"))
+            .and_then(serde_json::Value::as_u64),
+        client_payload: v
+            .get("client_payload")
+            .and_then(serde_json::Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// The parts of the workflow's event payload the action reads; a field of another type than
+/// GitHub documents counts as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Event {
+    /// `repository.default_branch`.
+    pub default_branch: Option<String>,
+    /// `pull_request.base.sha`.
+    pub pull_base_sha: Option<String>,
+    /// `pull_request.number` (or the top-level `number`).
+    pub pull_number: Option<u64>,
+    /// The string fields of a `repository_dispatch` event's `client_payload`.
+    pub client_payload: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(test)]

@@ -2,20 +2,13 @@
 //! materials, from inputs or a `repository_dispatch` payload, as a pull request on
 //! `release-action/bom/<env>` that gathers the pins of every producer until it is merged.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-
-use super::connect::{api_failure, block_on, connect, default_branch, wants_api, OFFLINE_WRITE};
-use super::promote::{render_diffs, FileChange};
+use super::connect::{block_on, connect, wants_api, OFFLINE_WRITE};
 use super::publish::{
-    base_head, branch_state, history_name, open_or_update_pull, read_at, write_commit, PullSpec,
-    Written, PLAN_TRAILER,
+    self, history_name, render_diffs, Draft, FileChange, Publication, Publisher, PullSpec, Reading,
 };
 use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
-use crate::adapters::github::blob_sha;
 use crate::app::RepoRequest;
 use crate::domain::bom::{self, ImagePin};
 use crate::domain::diagnostic::Diagnostic;
@@ -58,15 +51,11 @@ pub struct Pin {
 
 /// Fills missing arguments from `client_payload` and checks them (exit 2 on bad input).
 pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> Result<Pin, Stop> {
-    let payload = env
-        .var("GITHUB_EVENT_PATH")
-        .and_then(|p| crate::adapters::actions::read_event(std::path::Path::new(p)))
-        .and_then(|e| e.get("client_payload").cloned())
-        .unwrap_or(Value::Null);
+    let payload = env.event().map(|e| e.client_payload).unwrap_or_default();
     let field = |given: &Option<String>, key: &str| -> Option<String> {
         given
             .clone()
-            .or_else(|| payload.get(key).and_then(Value::as_str).map(str::to_owned))
+            .or_else(|| payload.get(key).cloned())
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
     };
@@ -136,7 +125,12 @@ pub fn run_bom(common: &RepoRequest, req: &BomRequest, env: &RunEnv) -> Result<O
     let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = connect(env, OFFLINE_WRITE)?;
-        return block_on(bom_via_api(&ws, &pin, req.dry_run, env, &gh));
+        let job = BomJob {
+            ws: &ws,
+            pin: &pin,
+            env,
+        };
+        return block_on(publish::apply(&gh, &ws.repo, env, &job, req.dry_run));
     }
     let path = ws.bom_path(&pin.env);
     let before = ws.read_small(&path)?;
@@ -260,71 +254,73 @@ fn pins_in(message: &str, env: &str) -> Vec<Pin> {
         .collect()
 }
 
-async fn bom_via_api(
-    ws: &Workspace,
-    pin: &Pin,
-    dry_run: bool,
-    env: &RunEnv,
-    gh: &crate::adapters::github::GitHub,
-) -> Result<Outcome, Stop> {
-    let base_branch = default_branch(gh, env).await?;
-    let branch = format!("release-action/bom/{}", pin.env);
-    let path = ws.bom_path(&pin.env);
-    let mut out = outcome(pin, ws);
-    for _ in 0..3 {
-        let base_sha = base_head(gh, &base_branch).await?;
-        let state = branch_state(gh, &base_sha, &branch).await?;
-        // Build on the branch while the base has not moved, so earlier pins stay; once it has,
-        // replay every recorded pin on the new base head.
-        let on_head = state.head.is_some() && state.behind_by == 0;
-        let read_from = if on_head {
-            state.head.clone().unwrap_or_default()
-        } else {
-            base_sha.clone()
-        };
-        let (tree_sha, blobs) = gh.tree(&read_from).await.map_err(api_failure)?;
-        let blobs: BTreeMap<String, String> = blobs.into_iter().map(|(p, s, _)| (p, s)).collect();
-        let files = read_at(
-            gh,
-            &ws.repo,
-            &read_from,
-            &blobs,
-            std::slice::from_ref(&path),
-            |_| MAX_SMALL_FILE,
-        )
-        .await?;
-        let mut text = files.get(&path).cloned();
+/// A pin, planned on what the engine read: on the branch while the base has not moved, so
+/// earlier pins stay; once it has, every recorded pin is replayed on the new base head.
+struct BomJob<'a> {
+    ws: &'a Workspace,
+    pin: &'a Pin,
+    env: &'a RunEnv,
+}
+
+impl Publisher for BomJob<'_> {
+    fn branch(&self) -> String {
+        format!("release-action/bom/{}", self.pin.env)
+    }
+
+    fn wanted(&self) -> Vec<(String, u64)> {
+        vec![(self.ws.bom_path(&self.pin.env), MAX_SMALL_FILE)]
+    }
+
+    fn builds_on_branch(&self) -> bool {
+        true
+    }
+
+    fn plan(&self, reading: &Reading) -> Result<Draft, Stop> {
+        let (ws, pin) = (self.ws, self.pin);
+        let path = ws.bom_path(&pin.env);
+        let out = outcome(pin, ws);
+        let has_branch = reading.branch.as_ref().is_some_and(|b| b.head.is_some());
+        let mut text = reading.files.get(&path).cloned();
         let mut message_pins = vec![pin_line(pin)];
-        if !on_head {
-            for earlier in state.ahead.iter().flat_map(|m| pins_in(m, &pin.env)) {
-                if earlier.component != pin.component {
-                    let base = text
-                        .clone()
-                        .unwrap_or_else(|| format!("environment: {}\nimages: {{}}\n", pin.env));
-                    text = Some(
-                        bom::pin_image(&base, &earlier.component, &earlier.image).map_err(|e| {
-                            Stop::Failure(anyhow::anyhow!(
-                                "cannot replay the pin of `{}`: {e}",
-                                earlier.component
-                            ))
-                        })?,
-                    );
-                    message_pins.push(pin_line(&earlier));
+        if !reading.on_branch {
+            let earlier_pins = reading
+                .branch
+                .iter()
+                .flat_map(|b| &b.ahead)
+                .flat_map(|m| pins_in(m, &pin.env));
+            for earlier in earlier_pins {
+                if earlier.component == pin.component {
+                    continue;
                 }
+                let base = text
+                    .clone()
+                    .unwrap_or_else(|| format!("environment: {}\nimages: {{}}\n", pin.env));
+                text = Some(
+                    bom::pin_image(&base, &earlier.component, &earlier.image).map_err(|e| {
+                        Stop::Failure(anyhow::anyhow!(
+                            "cannot replay the pin of `{}`: {e}",
+                            earlier.component
+                        ))
+                    })?,
+                );
+                message_pins.push(pin_line(&earlier));
             }
         }
-        let changes = plan_pin(ws, pin, text.as_deref(), env)?;
-        if dry_run {
-            out.stdout = render_diffs(&changes);
-            out.log.push("dry run: nothing was written".into());
-            return Ok(out);
-        }
-        let mut created = false;
-        if !changes.is_empty() || (state.head.is_some() && !on_head) {
-            let mut all = changes.clone();
-            if all.is_empty() {
+        let mut changes = plan_pin(ws, pin, text.as_deref(), self.env)?;
+        let preview = render_diffs(&changes);
+        if changes.is_empty() {
+            if !has_branch {
+                let mut out = out;
+                out.log.push(format!(
+                    "`{path}` already pins `{}` {}: nothing to do",
+                    pin.component, pin.image.tag
+                ));
+                return Ok(Draft::Nothing(out));
+            }
+            // The base moved: the replayed pins are the commit, even when this one is there.
+            if !reading.on_branch {
                 if let Some(t) = &text {
-                    all.push(FileChange {
+                    changes.push(FileChange {
                         path: path.clone(),
                         before: None,
                         after: t.clone(),
@@ -332,52 +328,17 @@ async fn bom_via_api(
                     });
                 }
             }
-            let digest = blob_sha(format!("{base_sha}{}", message_pins.join("\n")).as_bytes());
-            let message = format!(
-                "Pin {} {} in {}\n\n{}\n{PLAN_TRAILER} {digest}\n",
-                pin.component,
-                pin.image.tag,
-                pin.env,
-                message_pins.join("\n")
-            );
-            let files: Vec<(String, String)> = all
-                .iter()
-                .map(|c| (c.path.clone(), c.after.clone()))
-                .collect();
-            let (parents, base_tree) = if on_head {
-                (vec![read_from.clone()], tree_sha.clone())
-            } else {
-                (
-                    std::iter::once(base_sha.clone())
-                        .chain(state.head.clone())
-                        .collect(),
-                    tree_sha.clone(),
-                )
-            };
-            match write_commit(
-                gh,
-                &branch,
-                state.head.as_deref(),
-                &parents,
-                &base_tree,
-                &files,
-                &message,
-            )
-            .await?
-            {
-                Written::Done => created = state.head.is_none(),
-                Written::Raced => continue,
-            }
-        } else if state.head.is_none() {
-            out.log.push(format!(
-                "`{path}` already pins `{}` {}: nothing to do",
-                pin.component, pin.image.tag
-            ));
-            return Ok(out);
         }
-        let spec = PullSpec {
-            branch: branch.clone(),
-            base: base_branch.clone(),
+        let message = format!(
+            "Pin {} {} in {}\n\n{}",
+            pin.component,
+            pin.image.tag,
+            pin.env,
+            message_pins.join("\n")
+        );
+        let pull = PullSpec {
+            branch: self.branch(),
+            base: reading.base_branch.clone(),
             title: format!("Update the {} bill of materials", pin.env),
             body: format!(
                 "Pins images in `{path}`. Each producer's release adds its pin to this pull request; merging deploys them to `{}`.\n\nLatest pin: `{}` → `{}:{}`{}\n",
@@ -391,18 +352,13 @@ async fn bom_via_api(
             labels: ws.config.labels.clone(),
             reviewers: ws.config.reviewers.get(&pin.env).cloned().unwrap_or_default(),
         };
-        let pr = open_or_update_pull(gh, &spec, created).await?;
-        let number = pr.get("number").and_then(Value::as_u64).unwrap_or_default();
-        out.output("pr-number", number.to_string());
-        out.output(
-            "pr-url",
-            pr.get("html_url")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
-        return Ok(out);
+        Ok(Draft::Publish(Box::new(Publication {
+            outcome: out,
+            changes,
+            message,
+            plan_id: format!("{}{}", reading.base_sha, message_pins.join("\n")),
+            pull,
+            preview,
+        })))
     }
-    Err(Stop::Failure(anyhow::anyhow!(
-        "branch `{branch}` kept moving; nothing was overwritten, re-run the job"
-    )))
 }

@@ -99,26 +99,10 @@ pub fn block_on<T>(future: impl std::future::Future<Output = Result<T, Stop>>) -
 
 /// The default branch: from the event payload when it says, else from the API.
 pub async fn default_branch(gh: &GitHub, env: &RunEnv) -> Result<String, Stop> {
-    if let Some(event) = env
-        .var("GITHUB_EVENT_PATH")
-        .and_then(|p| crate::adapters::actions::read_event(std::path::Path::new(p)))
-    {
-        if let Some(b) = event
-            .pointer("/repository/default_branch")
-            .and_then(serde_json::Value::as_str)
-        {
-            return Ok(b.to_owned());
-        }
+    if let Some(b) = env.event().and_then(|e| e.default_branch) {
+        return Ok(b);
     }
-    let repo = gh.get(&gh.repo_path("")).await.map_err(api_failure)?;
-    repo.get("default_branch")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Stop::Failure(anyhow::anyhow!(
-                "GitHub did not say which branch is the default"
-            ))
-        })
+    gh.default_branch().await.map_err(api_failure)
 }
 
 /// A GitHub failure: exit 3, with GitHub's message and the remedy.

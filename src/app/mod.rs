@@ -12,10 +12,10 @@ pub mod connect;
 pub mod init;
 pub mod notes;
 pub mod promote;
-pub mod promote_api;
 pub mod publish;
 pub mod release;
 pub mod snapshot;
+pub mod tags;
 pub mod validate_tag;
 pub mod workspace;
 
@@ -69,6 +69,11 @@ impl RunEnv {
             .filter(|v| !v.is_empty())
     }
 
+    /// The workflow's event payload, when `GITHUB_EVENT_PATH` names a readable one.
+    pub fn event(&self) -> Option<crate::adapters::actions::Event> {
+        crate::adapters::actions::read_event(std::path::Path::new(self.var("GITHUB_EVENT_PATH")?))
+    }
+
     /// Whether we run on a GitHub Actions runner.
     pub fn on_actions(&self) -> bool {
         self.var("GITHUB_ACTIONS") == Some("true")
@@ -87,7 +92,7 @@ impl RunEnv {
 }
 
 /// What a command found and produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// Findings, errors and warnings.
     pub diagnostics: Vec<Diagnostic>,

@@ -1,6 +1,6 @@
 //! `notes`: a version's changelog section on stdout, and nothing else.
 
-use super::validate_tag::{resolve_tag, tag_input};
+use super::tags::{resolve_tag, tag_input};
 use super::workspace::Workspace;
 use super::{Outcome, RunEnv, Stop};
 use crate::app::RepoRequest;

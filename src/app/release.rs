@@ -4,15 +4,12 @@
 //! release's tag for good. Drafts are found by listing releases, because
 //! `GET /releases/tags/{tag}` does not return drafts.
 
-use serde_json::{json, Value};
-
-use super::connect::{api_failure, block_on, connect, default_branch, OFFLINE_RELEASE};
-use super::validate_tag::{tag_input, validate, ValidTag};
+use super::connect::{api_failure, block_on, connect, OFFLINE_RELEASE};
+use super::tags::{release_name, tag_input, validate, verify_tag_on_github, ValidTag};
 use super::workspace::Workspace;
 use super::{gate, Outcome, RunEnv, Stop};
-use crate::adapters::github::{encode_path, GitHub};
+use crate::adapters::github::{GitHub, NewRelease, Release};
 use crate::app::RepoRequest;
-use crate::domain::diagnostic::Diagnostic;
 use crate::report::md_cell;
 
 /// Runs `release`.
@@ -34,100 +31,16 @@ pub fn run_release(
             return gate(out);
         }
         let release = upsert_release(&ws, &gh, &valid, draft, &mut out).await?;
-        let id = release
-            .get("id")
-            .and_then(Value::as_u64)
-            .unwrap_or_default();
-        let url = release
-            .get("html_url")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        out.output("release-id", id.to_string());
+        let url = release.html_url.to_string();
+        out.output("release-id", release.id.0.to_string());
         out.output("release-url", &url);
-        out.output(
-            "draft",
-            release
-                .get("draft")
-                .and_then(Value::as_bool)
-                .unwrap_or(draft)
-                .to_string(),
-        );
+        out.output("draft", release.draft.to_string());
         out.summary.push_str(&format!(
             "\nRelease: [{}]({url})\n",
             md_cell(&release_name(&valid))
         ));
         Ok(out)
     })
-}
-
-fn release_name(valid: &ValidTag) -> String {
-    format!("{} v{}", valid.component.name, valid.tag.version)
-}
-
-/// The tag must exist, be annotated when required, and point at a commit on a release branch.
-pub(crate) async fn verify_tag_on_github(
-    ws: &Workspace,
-    gh: &GitHub,
-    valid: &ValidTag,
-    env: &RunEnv,
-) -> Result<Vec<Diagnostic>, Stop> {
-    let tag = &valid.tag.tag;
-    let mut findings = Vec::new();
-    let Some(reference) = gh
-        .get_opt(&gh.repo_path(&format!("/git/ref/tags/{}", encode_path(tag))))
-        .await
-        .map_err(api_failure)?
-    else {
-        return Ok(vec![Diagnostic::error(
-            "tag/not-on-github",
-            format!("tag `{tag}` does not exist on GitHub"),
-        )
-        .with_help(format!("push it first: `git push origin {tag}`"))]);
-    };
-    let kind = reference
-        .pointer("/object/type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if ws.config.require_annotated_tags && kind != "tag" {
-        findings.push(
-            Diagnostic::error("tag/lightweight", format!("tag `{tag}` is a lightweight tag; this repository requires annotated tags"))
-                .with_help(format!("re-create it: `git tag -d {tag} && git tag -a {tag} -m \"{}\" && git push --force origin {tag}`", release_name(valid))),
-        );
-    }
-    let branches = match &ws.config.release_branches {
-        Some(b) => b.clone(),
-        None => vec![default_branch(gh, env).await?],
-    };
-    let mut contained = false;
-    for branch in &branches {
-        let path = gh.repo_path(&format!(
-            "/compare/{}...{}",
-            encode_path(branch),
-            encode_path(tag)
-        ));
-        if let Some(cmp) = gh.get_opt(&path).await.map_err(api_failure)? {
-            // `behind` or `identical`: the tagged commit is already in the branch.
-            let status = cmp
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if status == "behind" || status == "identical" {
-                contained = true;
-                break;
-            }
-        }
-    }
-    if !contained {
-        findings.push(
-            Diagnostic::error(
-                "tag/not-on-release-branch",
-                format!("tag `{tag}` points at a commit that no release branch contains ({})", branches.join(", ")),
-            )
-            .with_help("an unreviewed commit cannot be released: merge the change into a release branch and tag the merge commit"),
-        );
-    }
-    Ok(findings)
 }
 
 /// Whether this component's releases may become "Latest".
@@ -145,55 +58,39 @@ async fn upsert_release(
     valid: &ValidTag,
     draft: bool,
     out: &mut Outcome,
-) -> Result<Value, Stop> {
+) -> Result<Release, Stop> {
     let tag = &valid.tag.tag;
     let name = release_name(valid);
     let prerelease = !valid.tag.version.pre.is_empty();
-    let latest = if make_latest(ws, &valid.component.name) && !prerelease {
-        "true"
-    } else {
-        "false"
-    };
+    let latest = make_latest(ws, &valid.component.name) && !prerelease;
     let body = valid.notes.clone();
     for attempt in 0..2 {
         if let Some(existing) = find_release(gh, tag).await? {
-            let id = existing
-                .get("id")
-                .and_then(Value::as_u64)
-                .unwrap_or_default();
-            let same = existing
-                .get("body")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                == body
-                && existing.get("name").and_then(Value::as_str) == Some(name.as_str())
-                && existing.get("prerelease").and_then(Value::as_bool) == Some(prerelease)
-                && (draft || existing.get("draft").and_then(Value::as_bool) == Some(false));
+            let same = existing.body.as_deref().unwrap_or_default() == body
+                && existing.name.as_deref() == Some(name.as_str())
+                && existing.prerelease == prerelease
+                && (draft || !existing.draft);
             if same {
                 out.log.push(format!("release `{name}` is up to date"));
                 return Ok(existing);
             }
-            let mut patch = json!({ "name": name, "body": body, "prerelease": prerelease });
-            if !draft && existing.get("draft").and_then(Value::as_bool) == Some(true) {
-                patch["draft"] = json!(false);
-                patch["make_latest"] = json!(latest);
-            }
+            let publish = (!draft && existing.draft).then_some(latest);
             let updated = gh
-                .patch(&gh.repo_path(&format!("/releases/{id}")), &patch)
+                .update_release(existing.id.0, &name, &body, prerelease, publish)
                 .await
                 .map_err(api_failure)?;
             out.log.push(format!("updated release `{name}`"));
             return Ok(updated);
         }
-        let create = json!({
-            "tag_name": tag,
-            "name": name,
-            "body": body,
-            "draft": draft,
-            "prerelease": prerelease,
-            "make_latest": latest,
-        });
-        match gh.post(&gh.repo_path("/releases"), &create).await {
+        let create = NewRelease {
+            tag,
+            name: &name,
+            body: &body,
+            draft,
+            prerelease,
+            latest,
+        };
+        match gh.create_release(&create).await {
             Ok(created) => {
                 out.log.push(format!("created release `{name}`"));
                 return Ok(created);
@@ -209,12 +106,7 @@ async fn upsert_release(
 }
 
 /// The release for `tag`, drafts included.
-async fn find_release(gh: &GitHub, tag: &str) -> Result<Option<Value>, Stop> {
-    let releases = gh
-        .get_all(&gh.repo_path("/releases?per_page=100"), 20)
-        .await
-        .map_err(api_failure)?;
-    Ok(releases
-        .into_iter()
-        .find(|r| r.get("tag_name").and_then(Value::as_str) == Some(tag)))
+async fn find_release(gh: &GitHub, tag: &str) -> Result<Option<Release>, Stop> {
+    let releases = gh.releases(20).await.map_err(api_failure)?;
+    Ok(releases.into_iter().find(|r| r.tag_name == tag))
 }

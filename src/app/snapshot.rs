@@ -4,18 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::connect::{api_failure, block_on, connect, default_branch, wants_api, OFFLINE_WRITE};
-use super::promote::{render_diffs, FileChange};
+use super::connect::{block_on, connect, wants_api, OFFLINE_WRITE};
 use super::publish::{
-    base_head, branch_state, open_or_update_pull, read_at, write_commit, PullSpec, Written,
-    PLAN_TRAILER,
+    self, render_diffs, Draft, FileChange, Publication, Publisher, PullSpec, Reading,
 };
 use super::workspace::{fs_stop, Workspace};
 use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
-use crate::adapters::github::blob_sha;
 use crate::app::RepoRequest;
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::name::check_name;
@@ -165,9 +160,16 @@ pub fn run_snapshot(
     let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = connect(env, OFFLINE_WRITE)?;
-        return block_on(snapshot_via_api(
-            &ws, req, &params, &path, &bom_path, env, &gh, out,
-        ));
+        let job = SnapshotJob {
+            ws: &ws,
+            req,
+            params: &params,
+            path: &path,
+            bom_path: &bom_path,
+            env,
+            out,
+        };
+        return block_on(publish::apply(&gh, &ws.repo, env, &job, req.dry_run));
     }
     if ws.read_small(&path)?.is_some() {
         return Err(exists(&path));
@@ -222,98 +224,68 @@ fn missing_bom(path: &str) -> Stop {
     .in_file(path)])
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn snapshot_via_api(
-    ws: &Workspace,
-    req: &SnapshotRequest,
-    params: &BTreeMap<String, yaml_serde::Value>,
-    path: &str,
-    bom_path: &str,
-    env: &RunEnv,
-    gh: &crate::adapters::github::GitHub,
-    mut out: Outcome,
-) -> Result<Outcome, Stop> {
-    let base_branch = default_branch(gh, env).await?;
-    let branch = format!("release-action/snapshot/{}", req.id);
-    for _ in 0..3 {
-        let base_sha = base_head(gh, &base_branch).await?;
-        let (tree_sha, blobs) = gh.tree(&base_sha).await.map_err(api_failure)?;
-        let blobs: BTreeMap<String, String> = blobs.into_iter().map(|(p, s, _)| (p, s)).collect();
-        if blobs.contains_key(path) {
+/// A snapshot, planned on what the engine read. The id is the plan: one snapshot per id,
+/// whatever the day it was taken.
+struct SnapshotJob<'a> {
+    ws: &'a Workspace,
+    req: &'a SnapshotRequest,
+    params: &'a BTreeMap<String, yaml_serde::Value>,
+    path: &'a str,
+    bom_path: &'a str,
+    env: &'a RunEnv,
+    out: Outcome,
+}
+
+impl Publisher for SnapshotJob<'_> {
+    fn branch(&self) -> String {
+        format!("release-action/snapshot/{}", self.req.id)
+    }
+
+    fn wanted(&self) -> Vec<(String, u64)> {
+        vec![(self.bom_path.to_owned(), MAX_SMALL_FILE)]
+    }
+
+    fn plan(&self, reading: &Reading) -> Result<Draft, Stop> {
+        let (req, path) = (self.req, self.path);
+        if reading.paths.contains(path) {
             return Err(exists(path));
         }
-        let files = read_at(
-            gh,
-            &ws.repo,
-            &base_sha,
-            &blobs,
-            &[bom_path.to_owned()],
-            |_| MAX_SMALL_FILE,
-        )
-        .await?;
-        let bom_text = files.get(bom_path).ok_or_else(|| missing_bom(bom_path))?;
-        let content = render_snapshot(bom_text, bom_path, &req.id, &req.env, params, &env.today())?;
-        if req.dry_run {
-            out.stdout = render_diffs(&[FileChange {
-                path: path.to_owned(),
-                before: None,
-                after: content,
-                why: format!("snapshot `{}`", req.id),
-            }]);
-            return Ok(out);
-        }
-        let state = branch_state(gh, &base_sha, &branch).await?;
-        let mut created = false;
-        if state.head.is_none() {
-            // The id is the plan: one snapshot per id, whatever the day it was taken.
-            let digest = blob_sha(format!("snapshot {} {}", req.id, req.env).as_bytes());
-            let message = format!(
-                "Snapshot {} of {}\n\n{PLAN_TRAILER} {digest}\n",
-                req.id, req.env
-            );
-            match write_commit(
-                gh,
-                &branch,
-                None,
-                std::slice::from_ref(&base_sha),
-                &tree_sha,
-                &[(path.to_owned(), content)],
-                &message,
-            )
-            .await?
-            {
-                Written::Done => created = true,
-                Written::Raced => continue,
-            }
-        }
-        let spec = PullSpec {
-            branch: branch.clone(),
-            base: base_branch.clone(),
+        let bom_text = reading
+            .files
+            .get(self.bom_path)
+            .ok_or_else(|| missing_bom(self.bom_path))?;
+        let content = render_snapshot(
+            bom_text,
+            self.bom_path,
+            &req.id,
+            &req.env,
+            self.params,
+            &self.env.today(),
+        )?;
+        let changes = vec![FileChange {
+            path: path.to_owned(),
+            before: None,
+            after: content,
+            why: format!("snapshot `{}`", req.id),
+        }];
+        let pull = PullSpec {
+            branch: self.branch(),
+            base: reading.base_branch.clone(),
             title: format!("Snapshot {} of {}", req.id, req.env),
-            body: format!("Adds `{path}`: the `{}` bill of materials with {} experiment parameter(s), deployable with `helm -f {path}`.\n", req.env, params.len()),
+            body: format!("Adds `{path}`: the `{}` bill of materials with {} experiment parameter(s), deployable with `helm -f {path}`.\n", req.env, self.params.len()),
             draft: false,
-            labels: ws.config.labels.clone(),
+            labels: self.ws.config.labels.clone(),
             reviewers: Vec::new(),
         };
-        let pr = open_or_update_pull(gh, &spec, created).await?;
-        out.output(
-            "pr-number",
-            pr.get("number")
-                .and_then(Value::as_u64)
-                .unwrap_or_default()
-                .to_string(),
-        );
-        out.output(
-            "pr-url",
-            pr.get("html_url")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
-        return Ok(out);
+        Ok(Draft::Publish(Box::new(Publication {
+            outcome: self.out.clone(),
+            preview: render_diffs(&changes),
+            changes,
+            message: format!("Snapshot {} of {}\n", req.id, req.env),
+            plan_id: format!("snapshot {} {}", req.id, req.env),
+            pull,
+        })))
     }
-    Err(Stop::Failure(anyhow::anyhow!(
-        "branch `{branch}` kept moving; nothing was overwritten, re-run the job"
-    )))
 }
 
 #[cfg(test)]

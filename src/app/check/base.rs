@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::adapters::fs::RepoDir;
-use crate::adapters::github::GitHub;
+use crate::adapters::github::{DiffEntry, GitHub};
 use crate::adapters::localgit::{self, GitError};
 use crate::app::connect::{api_failure, block_on};
 use crate::app::{RunEnv, Stop};
@@ -50,16 +50,11 @@ struct PullRequestEvent {
 }
 
 fn pull_request(env: &RunEnv) -> Option<PullRequestEvent> {
-    let event = crate::adapters::actions::read_event(Path::new(env.var("GITHUB_EVENT_PATH")?))?;
-    let base_sha = event
-        .pointer("/pull_request/base/sha")
-        .and_then(serde_json::Value::as_str)?
-        .to_owned();
-    let number = event
-        .pointer("/pull_request/number")
-        .or_else(|| event.get("number"))
-        .and_then(serde_json::Value::as_u64);
-    Some(PullRequestEvent { base_sha, number })
+    let event = env.event()?;
+    Some(PullRequestEvent {
+        base_sha: event.pull_base_sha?,
+        number: event.pull_number,
+    })
 }
 
 fn git_stop(e: GitError) -> Stop {
@@ -104,10 +99,7 @@ impl Base {
                 let gh = crate::app::connect::connect(env, "")?;
                 let changed = block_on(async {
                     let files = gh
-                        .get_all(
-                            &gh.repo_path(&format!("/pulls/{number}/files?per_page=100")),
-                            MAX_PULL_FILE_PAGES,
-                        )
+                        .pull_files(number, MAX_PULL_FILE_PAGES)
                         .await
                         .map_err(api_failure)?;
                     Ok(changed_paths(&files))
@@ -132,27 +124,16 @@ impl Base {
         let gh = crate::app::connect::connect(env, "")?;
         let (merge_base, changed) = block_on(async {
             let cmp = gh
-                .get(&gh.repo_path(&format!(
-                    "/compare/{}...{}",
-                    crate::adapters::github::encode(rev),
-                    crate::adapters::github::encode(head)
-                )))
+                .compare(rev, head)
                 .await
-                .map_err(api_failure)?;
-            let merge_base = cmp
-                .pointer("/merge_base_commit/sha")
-                .and_then(serde_json::Value::as_str)
+                .map_err(api_failure)?
                 .ok_or_else(|| {
                     Stop::Failure(anyhow::anyhow!(
-                        "GitHub's comparison of `{rev}` with `{head}` names no merge base"
+                        "GitHub does not know `{rev}` or `{head}`, so the change cannot be judged; push them, or name a revision GitHub has"
                     ))
-                })?
-                .to_owned();
-            let files = cmp
-                .get("files")
-                .and_then(serde_json::Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+                })?;
+            let merge_base = cmp.merge_base_commit.sha.clone();
+            let files = cmp.files.unwrap_or_default();
             if files.len() >= MAX_COMPARE_FILES {
                 return Err(Stop::Failure(anyhow::anyhow!(
                     "the change from `{rev}` touches {} or more files, more than GitHub's comparison lists, so it cannot be judged through the API; check out with `fetch-depth: 0` and run without a token, or judge a pull request",
@@ -237,15 +218,10 @@ impl Base {
 }
 
 /// The paths GitHub's file entries name; a rename changes both the old and the new path.
-fn changed_paths(files: &[serde_json::Value]) -> Vec<String> {
+fn changed_paths(files: &[DiffEntry]) -> Vec<String> {
     files
         .iter()
-        .flat_map(|f| {
-            ["filename", "previous_filename"]
-                .into_iter()
-                .filter_map(|k| f.get(k).and_then(serde_json::Value::as_str))
-                .map(str::to_owned)
-        })
+        .flat_map(|f| std::iter::once(f.filename.clone()).chain(f.previous_filename.clone()))
         .collect()
 }
 

@@ -14,7 +14,13 @@ use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
-use serde_json::{json, Value};
+
+mod endpoints;
+pub use endpoints::{Call, NewRelease, TagRef, Tree};
+pub use octocrab::models::commits::{CommitComparison, GithubCommitStatus};
+pub use octocrab::models::pulls::PullRequest;
+pub use octocrab::models::repos::{DiffEntry, Release};
+use serde_json::Value;
 
 /// How long, in total, a single logical call may keep retrying.
 const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(120);
@@ -151,13 +157,8 @@ impl GitHub {
         })
     }
 
-    /// `/repos/{owner}/{repo}` + `rest`.
-    pub fn repo_path(&self, rest: &str) -> String {
-        format!("/repos/{}{rest}", self.repo)
-    }
-
     /// Sends one logical request, retrying transient failures.
-    pub async fn send(
+    async fn send(
         &self,
         method: Method,
         path: &str,
@@ -240,201 +241,24 @@ impl GitHub {
         Ok((status, headers, bytes))
     }
 
-    /// GET returning JSON; `Ok(None)` on 404.
-    pub async fn get_opt(&self, path: &str) -> Result<Option<Value>, GitHubError> {
-        match self.send(Method::GET, path, None, None).await {
-            Ok(r) => Ok(Some(r.json)),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// GET returning JSON.
-    pub async fn get(&self, path: &str) -> Result<Value, GitHubError> {
-        Ok(self.send(Method::GET, path, None, None).await?.json)
-    }
-
-    /// GET of every page of a list (following `Link: rel="next"`), up to `max_pages`.
-    pub async fn get_all(&self, path: &str, max_pages: usize) -> Result<Vec<Value>, GitHubError> {
-        let mut items = Vec::new();
+    /// Every page of a list (following `Link: rel="next"`), up to `max_pages`.
+    async fn pages(&self, path: &str, max_pages: usize) -> Result<Vec<Response>, GitHubError> {
+        let mut pages = Vec::new();
         let mut next = Some(path.to_owned());
-        let mut pages = 0;
         while let Some(p) = next.take() {
             let r = self.send(Method::GET, &p, None, None).await?;
-            if let Value::Array(page) = r.json {
-                items.extend(page);
-            }
-            pages += 1;
-            if pages >= max_pages {
-                break;
-            }
             next = r
                 .link
                 .as_deref()
                 .and_then(next_link)
                 .and_then(|url| url.strip_prefix(&self.base).map(str::to_owned));
+            pages.push(r);
+            if pages.len() >= max_pages {
+                break;
+            }
         }
-        Ok(items)
+        Ok(pages)
     }
-
-    /// POST JSON.
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, GitHubError> {
-        Ok(self.send(Method::POST, path, Some(body), None).await?.json)
-    }
-
-    /// PATCH JSON.
-    pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, GitHubError> {
-        Ok(self.send(Method::PATCH, path, Some(body), None).await?.json)
-    }
-
-    /// A file's bytes at a ref, through the contents API; `None` if absent.
-    pub async fn file_bytes(
-        &self,
-        path: &str,
-        reference: &str,
-    ) -> Result<Option<Vec<u8>>, GitHubError> {
-        let p = self.repo_path(&format!(
-            "/contents/{}?ref={}",
-            encode_path(path),
-            encode(reference)
-        ));
-        match self
-            .send(
-                Method::GET,
-                &p,
-                None,
-                Some("application/vnd.github.raw+json"),
-            )
-            .await
-        {
-            Ok(r) => Ok(Some(r.bytes)),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The sha a branch points at; `None` if it does not exist.
-    pub async fn branch_sha(&self, branch: &str) -> Result<Option<String>, GitHubError> {
-        let v = self
-            .get_opt(&self.repo_path(&format!("/git/ref/heads/{}", encode_path(branch))))
-            .await?;
-        Ok(v.and_then(|v| {
-            v.pointer("/object/sha")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        }))
-    }
-
-    /// Every blob in a commit's tree: `(path, blob sha, mode)`.
-    pub async fn tree(
-        &self,
-        commit_or_tree: &str,
-    ) -> Result<(String, Vec<(String, String, String)>), GitHubError> {
-        let v = self
-            .get(&self.repo_path(&format!("/git/trees/{commit_or_tree}?recursive=1")))
-            .await?;
-        if v.get("truncated").and_then(Value::as_bool) == Some(true) {
-            return Err(GitHubError::Unexpected {
-                method: "GET".into(),
-                path: "git/trees".into(),
-                detail: "the repository tree is too large to list at once".into(),
-            });
-        }
-        let root = v
-            .get("sha")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let blobs = v
-            .get("tree")
-            .and_then(Value::as_array)
-            .map(|entries| {
-                entries
-                    .iter()
-                    .filter(|e| e.get("type").and_then(Value::as_str) == Some("blob"))
-                    .filter_map(|e| {
-                        Some((
-                            e.get("path")?.as_str()?.to_owned(),
-                            e.get("sha")?.as_str()?.to_owned(),
-                            e.get("mode")?.as_str()?.to_owned(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok((root, blobs))
-    }
-
-    /// Creates a tree on `base_tree` with inline file contents.
-    pub async fn create_tree(
-        &self,
-        base_tree: &str,
-        files: &[(String, String)],
-    ) -> Result<String, GitHubError> {
-        let tree: Vec<Value> = files
-            .iter()
-            .map(|(path, content)| json!({ "path": path, "mode": "100644", "type": "blob", "content": content }))
-            .collect();
-        let v = self
-            .post(
-                &self.repo_path("/git/trees"),
-                &json!({ "base_tree": base_tree, "tree": tree }),
-            )
-            .await?;
-        sha_of(&v, "git/trees")
-    }
-
-    /// Creates a commit with `parents` (one for a plain commit, two to keep a branch's history).
-    pub async fn create_commit(
-        &self,
-        message: &str,
-        tree: &str,
-        parents: &[String],
-    ) -> Result<String, GitHubError> {
-        let v = self
-            .post(
-                &self.repo_path("/git/commits"),
-                &json!({ "message": message, "tree": tree, "parents": parents }),
-            )
-            .await?;
-        sha_of(&v, "git/commits")
-    }
-
-    /// Creates `refs/heads/<branch>` at `sha`.
-    pub async fn create_branch(&self, branch: &str, sha: &str) -> Result<(), GitHubError> {
-        self.post(
-            &self.repo_path("/git/refs"),
-            &json!({ "ref": format!("refs/heads/{branch}"), "sha": sha }),
-        )
-        .await
-        .map(|_| ())
-    }
-
-    /// Moves a branch; with `force: false` GitHub refuses anything but a fast-forward.
-    pub async fn update_branch(
-        &self,
-        branch: &str,
-        sha: &str,
-        force: bool,
-    ) -> Result<(), GitHubError> {
-        self.patch(
-            &self.repo_path(&format!("/git/refs/heads/{}", encode_path(branch))),
-            &json!({ "sha": sha, "force": force }),
-        )
-        .await
-        .map(|_| ())
-    }
-}
-
-fn sha_of(v: &Value, what: &str) -> Result<String, GitHubError> {
-    v.get("sha")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| GitHubError::Unexpected {
-            method: "POST".into(),
-            path: what.into(),
-            detail: "no `sha` in the answer".into(),
-        })
 }
 
 /// Exponential backoff: 1s, 2s, 4s, 8s, … capped at 30s.
@@ -519,6 +343,9 @@ fn finish(
         if !details.is_empty() {
             message = format!("{message} ({})", details.join("; "));
         }
+    }
+    if let Some(docs) = json.get("documentation_url").and_then(Value::as_str) {
+        message = format!("{message} (see {docs})");
     }
     let hint = permission_hint(status.as_u16(), method, path, &message);
     Err(GitHubError::Http {

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use semver::Version;
 
+mod via_api;
+
+use super::connect::{block_on, connect, OFFLINE_WRITE};
+use super::publish::{self, FileChange};
 use super::workspace::{fs_stop, Workspace};
 use super::{BumpRequest, RepoRequest};
 use super::{Outcome, RunEnv, Stop};
@@ -18,6 +22,7 @@ use crate::domain::promotion::{
 use crate::domain::version::Bump;
 use crate::domain::{bom, chart};
 use crate::report::{md_cell, render_mermaid};
+use via_api::PromoteJob;
 
 /// What `promote` was asked to do.
 #[derive(Debug, Clone)]
@@ -36,19 +41,6 @@ pub struct PromoteRequest {
     pub dry_run: bool,
     /// `--local`.
     pub local: bool,
-}
-
-/// One file the promotion changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileChange {
-    /// Repository-relative path.
-    pub path: String,
-    /// The current bytes, `None` for a new file.
-    pub before: Option<String>,
-    /// The new bytes.
-    pub after: String,
-    /// Why, for the plan and the pull request.
-    pub why: String,
 }
 
 /// The full plan: the decision, the file edits and the pull request to open.
@@ -88,8 +80,9 @@ pub fn run_promote(
     // Through the API unless told to stay local; a dry run uses the API only when it can.
     let use_api = super::connect::wants_api(env, req.local, req.dry_run);
     if use_api {
-        let gh = super::connect::connect(env, super::connect::OFFLINE_WRITE)?;
-        return super::connect::block_on(super::promote_api::promote_via_api(&ws, req, env, &gh));
+        let gh = connect(env, OFFLINE_WRITE)?;
+        let job = PromoteJob { ws: &ws, req, env };
+        return block_on(publish::apply(&gh, &ws.repo, env, &job, req.dry_run));
     }
     let plan = plan_promotion(
         &ws,
@@ -120,6 +113,11 @@ pub fn run_promote(
         }
     }
     Ok(out)
+}
+
+/// The branch a promotion's pull request comes from.
+fn branch_name(req: &PromoteRequest) -> String {
+    format!("release-action/promote/{}-{}", req.chart, req.to)
 }
 
 /// Maps a `--bump` choice and `--version` to the policy's version choice.
@@ -367,7 +365,7 @@ pub fn plan_promotion(
                 "{}/history/{}/{}",
                 ws.config.releases_dir,
                 req.to,
-                super::publish::history_name(env, &format!("promote-{}-{version}", req.chart))
+                publish::history_name(env, &format!("promote-{}-{version}", req.chart))
             );
             changes.push(FileChange {
                 path: archive,
@@ -408,7 +406,7 @@ pub fn plan_promotion(
         })
         .unwrap_or_default();
     let draft = ws.config.is_protected(&req.to);
-    let branch = format!("release-action/promote/{}-{}", req.chart, req.to);
+    let branch = branch_name(req);
     let title = format!("Promote {} {} to {}", req.chart, version, req.to);
     let mut plan = PromotePlan {
         decision,
@@ -528,7 +526,7 @@ pub fn render_pr_body(plan: &PromotePlan, envs: &[String]) -> String {
 
 /// The plan as text: every file's unified diff, then the pull request.
 pub fn render_plan_text(plan: &PromotePlan, api: bool) -> String {
-    let mut text = render_diffs(&plan.changes);
+    let mut text = publish::render_diffs(&plan.changes);
     text.push_str(&format!(
         "# pull request{}: {} ({})\n",
         if plan.draft { " (draft)" } else { "" },
@@ -537,32 +535,6 @@ pub fn render_plan_text(plan: &PromotePlan, api: bool) -> String {
     ));
     if !api {
         text.push_str("# with --local the files above are written to the working tree; without it, they are committed on the branch through the GitHub API\n");
-    }
-    text
-}
-
-/// Every change as a unified diff, each under a `# why` line.
-pub fn render_diffs(changes: &[FileChange]) -> String {
-    let mut text = String::new();
-    for c in changes {
-        let before = c.before.as_deref().unwrap_or("");
-        let from = if c.before.is_some() {
-            format!("a/{}", c.path)
-        } else {
-            "/dev/null".to_owned()
-        };
-        let diff = similar::TextDiff::from_lines(before, c.after.as_str());
-        text.push_str(&format!("# {}\n", c.why));
-        text.push_str(
-            &diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&from, &format!("b/{}", c.path))
-                .to_string(),
-        );
-        if !c.after.ends_with('\n') && !c.after.is_empty() {
-            text.push_str("\n\\ No newline at end of file\n");
-        }
     }
     text
 }
