@@ -128,6 +128,86 @@ fn promote_into_staging_opens_a_ready_pull_request_with_the_pinned_bom() {
     w.assert_clean();
 }
 
+/// `promote` as a workflow run on the base branch starts it: `GITHUB_REF` and `GITHUB_SHA` say
+/// where the run started.
+fn promote_from_main(w: &World, chart: &str, to: &str, started_at: &str) -> Ran {
+    w.action("promote")
+        .input("chart", chart)
+        .input("to", to)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_SHA", started_at)
+        .run()
+}
+
+#[test]
+fn a_protected_promotion_makes_only_the_requests_it_needs() {
+    let w = World::demo();
+    let head = w.fake.branch_sha(OWNER, REPO, "main").expect("main");
+    let ran = promote_from_main(&w, "backend", "prod", &head);
+    ran.expect_code(0);
+    // The base tree, the soak commit, the branch, then tree, commit, ref, pull request,
+    // reviewers and labels: 9, the base ref being the run's own `GITHUB_SHA`.
+    assert_eq!(
+        ran.operations(),
+        [
+            "git/get-tree",
+            "repos/list-commits",
+            "git/get-ref",
+            "git/create-tree",
+            "git/create-commit",
+            "git/create-ref",
+            "pulls/create",
+            "pulls/request-reviewers",
+            "issues/add-labels",
+        ],
+        "{:#?}",
+        ran.request_lines()
+    );
+    let pr = only_pull(&w, "release-action/promote/backend-prod");
+    assert!(pr.draft);
+    assert_eq!(pr.labels, ["release"]);
+    assert_eq!(pr.reviewers, ["octocat"]);
+    w.assert_clean();
+}
+
+#[test]
+fn a_run_whose_base_moved_since_it_started_builds_on_the_new_head() {
+    let w = World::demo();
+    let started = w.fake.branch_sha(OWNER, REPO, "main").expect("main");
+    let moved = w.fake.commit_files(
+        OWNER,
+        REPO,
+        "main",
+        &[("docs/runbook.md", "# Runbook\n")],
+        "Add a runbook\n",
+        Some(ago(DAY)),
+    );
+    let branch = "release-action/promote/backend-prod";
+    let ran = promote_from_main(&w, "backend", "prod", &started);
+    ran.expect_code(0);
+    // The pull request said the base had moved; the branch was rebuilt on the new head,
+    // fast-forward, and still holds exactly the promotion.
+    let commits = commits_ahead(&w, branch);
+    assert!(!commits.is_empty(), "{:#?}", ran.request_lines());
+    assert_eq!(
+        w.remote(branch, "docs/runbook.md").as_deref(),
+        Some("# Runbook\n"),
+        "the branch contains {moved}"
+    );
+    let pr = only_pull(&w, branch);
+    assert!(pr.draft);
+    assert_eq!(
+        w.remote(branch, "releases/prod.yaml"),
+        w.remote("main", "releases/prod.yaml")
+            .map(|t| t.replace("  backend: 0.4.1\n", "  backend: 0.4.2\n"))
+    );
+    // Running again from the same start changes nothing.
+    let again = promote_from_main(&w, "backend", "prod", &started);
+    again.expect_code(0);
+    assert_eq!(again.writes(), 0, "{:#?}", again.request_lines());
+    w.assert_clean();
+}
+
 #[test]
 fn promote_into_prod_opens_a_draft_with_labels_and_reviewers() {
     let w = World::demo();

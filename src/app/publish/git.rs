@@ -47,9 +47,20 @@ impl BranchState {
     }
 }
 
-/// Looks at `branch` against `base_sha`; refuses (exit 1) if it holds a commit not made by us.
-pub async fn branch_state(gh: &GitHub, base_sha: &str, branch: &str) -> Result<BranchState, Stop> {
-    let Some(head) = gh.branch_sha(branch).await.map_err(api_failure)? else {
+/// Where `branch` points, `None` when it does not exist.
+pub async fn branch_head(gh: &GitHub, branch: &str) -> Result<Option<String>, Stop> {
+    gh.branch_sha(branch).await.map_err(api_failure)
+}
+
+/// Looks at `branch` (at `head`, from [`branch_head`]) against `base_sha`; refuses (exit 1) if
+/// it holds a commit not made by us.
+pub async fn branch_state(
+    gh: &GitHub,
+    base_sha: &str,
+    branch: &str,
+    head: Option<String>,
+) -> Result<BranchState, Stop> {
+    let Some(head) = head else {
         return Ok(BranchState {
             head: None,
             ahead: Vec::new(),

@@ -15,7 +15,7 @@ mod pull;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use git::{base_head, branch_state, read_at, write_commit, BranchState, Written};
+pub use git::{base_head, branch_head, branch_state, read_at, write_commit, BranchState, Written};
 pub use pull::{open_or_update_pull, PullSpec};
 
 use super::connect::{api_failure, default_branch};
@@ -130,9 +130,9 @@ pub async fn apply(
     let mut last_base: Option<String> = None;
     let mut finished: Option<Outcome> = None;
     for _round in 0..MAX_ROUNDS {
-        let base_sha = match known_head.take() {
-            Some(sha) => sha,
-            None => base_head(gh, &base_branch).await?,
+        let (base_sha, guessed) = match known_head.take() {
+            Some(sha) => (sha, true),
+            None => (base_head(gh, &base_branch).await?, false),
         };
         if last_base.as_deref() == Some(base_sha.as_str()) {
             // The base did not move after all: the pull request's `base.sha` lags behind the
@@ -143,15 +143,22 @@ pub async fn apply(
             break;
         }
         last_base = Some(base_sha.clone());
-        let mut state = match job.builds_on_branch() {
-            true => Some(branch_state(gh, &base_sha, &branch).await?),
-            false => None,
-        };
-        let branch_head = state
+        let mut state = None;
+        if job.builds_on_branch() {
+            let head = branch_head(gh, &branch).await?;
+            if guessed && head.is_some() {
+                // An existing branch is judged against the base as it is now, not as it was
+                // when the run started (a re-run keeps its first `GITHUB_SHA`).
+                last_base = None;
+                continue;
+            }
+            state = Some(branch_state(gh, &base_sha, &branch, head).await?);
+        }
+        let built_on = state
             .as_ref()
             .filter(|s| s.behind_by == 0)
             .and_then(|s| s.head.clone());
-        let read_from = branch_head.clone().unwrap_or_else(|| base_sha.clone());
+        let read_from = built_on.clone().unwrap_or_else(|| base_sha.clone());
         let tree = gh.tree(&read_from).await.map_err(api_failure)?;
         let files = read_at(gh, repo, &read_from, &tree.blobs, &job.wanted()).await?;
         let last_change = match job.last_change_of() {
@@ -165,7 +172,7 @@ pub async fn apply(
             base_branch: base_branch.clone(),
             base_sha: base_sha.clone(),
             branch: state.clone(),
-            on_branch: branch_head.is_some(),
+            on_branch: built_on.is_some(),
             paths: tree.blobs.keys().cloned().collect(),
             files,
             last_change,
@@ -188,14 +195,21 @@ pub async fn apply(
         }
         let state = match state.take() {
             Some(s) => s,
-            None => branch_state(gh, &base_sha, &branch).await?,
+            None => {
+                let head = branch_head(gh, &branch).await?;
+                if guessed && head.is_some() {
+                    last_base = None;
+                    continue;
+                }
+                branch_state(gh, &base_sha, &branch, head).await?
+            }
         };
         let digest = blob_sha(publication.plan_id.as_bytes());
         let mut created = false;
         if !publication.changes.is_empty() && !state.head_has_plan(&digest) {
             // On the branch head: one parent. Otherwise the base head, and the previous branch
             // head if there is one, so the branch only ever moves forward.
-            let parents: Vec<String> = match &branch_head {
+            let parents: Vec<String> = match &built_on {
                 Some(head) => vec![head.clone()],
                 None => std::iter::once(base_sha.clone())
                     .chain(state.head.clone())
