@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::adapters::actions::{input_var, parse_bool};
+use crate::domain::name::Name;
 
 /// Gated, reviewable Helm chart releases and promotions.
 #[derive(Debug, Parser)]
@@ -93,7 +94,7 @@ pub enum CliCommand {
         tag: Option<String>,
         /// The component whose changelog to read (with `--version`).
         #[arg(long, requires = "version", conflicts_with = "changelog")]
-        component: Option<String>,
+        component: Option<Name>,
         /// A changelog file (with `--version`).
         #[arg(long, requires = "version")]
         changelog: Option<String>,
@@ -107,16 +108,16 @@ pub enum CliCommand {
         common: CommonArgs,
         /// The chart to promote.
         #[arg(long)]
-        chart: String,
+        chart: Name,
         /// The source environment (default: the one before `--to`).
         #[arg(long)]
-        from: Option<String>,
+        from: Option<Name>,
         /// The target environment.
         #[arg(long)]
-        to: String,
-        /// The exact version to promote.
+        to: Name,
+        /// The exact version to promote (SemVer 2).
         #[arg(long, conflicts_with = "bump")]
-        version: Option<String>,
+        version: Option<semver::Version>,
         /// Bump the chart version (into the first environment only).
         #[arg(long, value_enum)]
         bump: Option<CliBump>,
@@ -133,10 +134,10 @@ pub enum CliCommand {
         common: CommonArgs,
         /// The environment (default: `env` in the dispatch `client_payload`).
         #[arg(long)]
-        env: Option<String>,
+        env: Option<Name>,
         /// The component whose image is pinned.
         #[arg(long)]
-        component: Option<String>,
+        component: Option<Name>,
         /// The image repository, e.g. `ghcr.io/org/app`.
         #[arg(long)]
         image: Option<String>,
@@ -159,10 +160,10 @@ pub enum CliCommand {
         common: CommonArgs,
         /// The snapshot id (file name).
         #[arg(long)]
-        id: String,
+        id: Name,
         /// The environment to snapshot.
         #[arg(long)]
-        env: String,
+        env: Name,
         /// An experiment parameter `key=value` (repeatable; one per line as an input).
         #[arg(long, action = clap::ArgAction::Append)]
         param: Vec<String>,

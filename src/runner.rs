@@ -200,7 +200,7 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             &common.request(),
             &NotesRequest {
                 tag: tag.as_deref(),
-                component: component.as_deref(),
+                component: component.as_ref(),
                 changelog: changelog.as_deref(),
                 version: version.as_deref(),
             },

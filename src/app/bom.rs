@@ -12,7 +12,7 @@ use crate::adapters::fs::MAX_SMALL_FILE;
 use crate::app::RepoRequest;
 use crate::domain::bom::{self, ImagePin};
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::name::check_name;
+use crate::domain::name::{check_name, Name};
 use crate::domain::values::{is_floating_tag, is_valid_digest};
 use crate::report::md_cell;
 
@@ -23,9 +23,9 @@ const PIN_TRAILER: &str = "Release-Action-Pin:";
 #[derive(Debug, Clone, Default)]
 pub struct BomRequest {
     /// `--env`.
-    pub env: Option<String>,
+    pub env: Option<Name>,
     /// `--component`.
-    pub component: Option<String>,
+    pub component: Option<Name>,
     /// `--image`.
     pub image: Option<String>,
     /// `--tag`.
@@ -49,12 +49,13 @@ pub struct Pin {
     pub image: ImagePin,
 }
 
-/// Fills missing arguments from `client_payload` and checks them (exit 2 on bad input).
-pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> Result<Pin, Stop> {
+/// Fills missing arguments from `client_payload` and checks them (exit 2 on bad input), before
+/// any file is read.
+pub fn resolve_pin(req: &BomRequest, env: &RunEnv) -> Result<Pin, Stop> {
     let payload = env.event().map(|e| e.client_payload).unwrap_or_default();
-    let field = |given: &Option<String>, key: &str| -> Option<String> {
+    let field = |given: Option<&str>, key: &str| -> Option<String> {
         given
-            .clone()
+            .map(str::to_owned)
             .or_else(|| payload.get(key).cloned())
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
@@ -62,18 +63,12 @@ pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> R
     let need = |v: Option<String>, key: &str| {
         v.ok_or_else(|| Stop::Usage(format!("`--{key}` is required (input `{key}`, or `{key}` in the dispatch `client_payload`)")))
     };
-    let env_name = need(field(&req.env, "env"), "env")?;
-    let component = need(field(&req.component, "component"), "component")?;
-    let image = need(field(&req.image, "image"), "image")?;
-    let tag = need(field(&req.tag, "tag"), "tag")?;
-    let digest = field(&req.digest, "digest");
+    let env_name = need(field(req.env.as_deref(), "env"), "env")?;
+    let component = need(field(req.component.as_deref(), "component"), "component")?;
+    let image = need(field(req.image.as_deref(), "image"), "image")?;
+    let tag = need(field(req.tag.as_deref(), "tag"), "tag")?;
+    let digest = field(req.digest.as_deref(), "digest");
     check_name(&env_name).map_err(|e| Stop::Usage(format!("`--env`: {e}")))?;
-    if !environments.contains(&env_name) {
-        return Err(Stop::Usage(format!(
-            "unknown environment `{env_name}`; known: {}",
-            environments.join(", ")
-        )));
-    }
     check_name(&component).map_err(|e| Stop::Usage(format!("`--component`: {e}")))?;
     let image_ok = image.len() <= 255
         && !image.contains("..")
@@ -120,8 +115,15 @@ pub fn resolve_pin(req: &BomRequest, env: &RunEnv, environments: &[String]) -> R
 
 /// Runs `bom`.
 pub fn run_bom(common: &RepoRequest, req: &BomRequest, env: &RunEnv) -> Result<Outcome, Stop> {
+    let pin = resolve_pin(req, env)?;
     let ws = Workspace::load(common, env)?;
-    let pin = resolve_pin(req, env, &ws.config.environments)?;
+    if !ws.config.environments.contains(&pin.env) {
+        return Err(Stop::Usage(format!(
+            "unknown environment `{}`; known: {}",
+            pin.env,
+            ws.config.environments.join(", ")
+        )));
+    }
     let use_api = wants_api(env, req.local, req.dry_run);
     if use_api {
         let gh = connect(env, OFFLINE_WRITE)?;

@@ -6,7 +6,7 @@ use super::{Outcome, RunEnv, Stop};
 use crate::app::RepoRequest;
 use crate::domain::changelog;
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::name::check_name;
+use crate::domain::name::Name;
 
 /// Which notes to print.
 #[derive(Debug, Default)]
@@ -14,7 +14,7 @@ pub struct NotesRequest<'a> {
     /// `--tag`.
     pub tag: Option<&'a str>,
     /// `--component`.
-    pub component: Option<&'a str>,
+    pub component: Option<&'a Name>,
     /// `--changelog`.
     pub changelog: Option<&'a str>,
     /// `--version`.
@@ -33,7 +33,6 @@ pub fn run_notes(
     let (path, version) = match (req.changelog, req.component, req.version) {
         (Some(path), _, Some(v)) => (path.to_owned(), v.to_owned()),
         (None, Some(name), Some(v)) => {
-            check_name(name).map_err(|e| Stop::Usage(format!("`--component`: {e}")))?;
             let c = ws.component(name).ok_or_else(|| {
                 Stop::findings(vec![ws.unknown_component(name, "notes/unknown-component")])
             })?;

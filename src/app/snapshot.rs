@@ -13,16 +13,16 @@ use super::{Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
 use crate::app::RepoRequest;
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::name::check_name;
+use crate::domain::name::Name;
 use crate::domain::yaml::parse_yaml;
 
 /// `snapshot` arguments.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SnapshotRequest {
     /// `--id`.
-    pub id: String,
+    pub id: Name,
     /// `--env`.
-    pub env: String,
+    pub env: Name,
     /// `--param key=value`, in order.
     pub params: Vec<String>,
     /// `--dry-run`.
@@ -135,20 +135,18 @@ pub fn run_snapshot(
     req: &SnapshotRequest,
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {
+    let mut params = BTreeMap::new();
+    for p in &req.params {
+        let (k, v) = parse_param(p).map_err(Stop::Usage)?;
+        params.insert(k, v);
+    }
     let ws = Workspace::load(common, env)?;
-    check_name(&req.id).map_err(|e| Stop::Usage(format!("`--id`: {e}")))?;
-    check_name(&req.env).map_err(|e| Stop::Usage(format!("`--env`: {e}")))?;
-    if !ws.config.environments.contains(&req.env) {
+    if !ws.config.environments.iter().any(|e| req.env == *e) {
         return Err(Stop::Usage(format!(
             "unknown environment `{}`; known: {}",
             req.env,
             ws.config.environments.join(", ")
         )));
-    }
-    let mut params = BTreeMap::new();
-    for p in &req.params {
-        let (k, v) = parse_param(p).map_err(Stop::Usage)?;
-        params.insert(k, v);
     }
     let path = format!(
         "{}/history/snapshots/{}.yaml",

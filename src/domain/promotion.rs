@@ -94,6 +94,17 @@ pub enum UsageError {
     },
 }
 
+/// Where `name` is on the promotion path, or why it is not on it.
+pub fn known_environment(environments: &[String], name: &str) -> Result<usize, UsageError> {
+    environments
+        .iter()
+        .position(|e| e == name)
+        .ok_or_else(|| UsageError::UnknownEnvironment {
+            name: name.escape_debug().to_string(),
+            path: environments.join(" → "),
+        })
+}
+
 /// Decides a promotion. `Err(Ok(_))` is bad usage; `Err(Err(findings))` is a refusal.
 pub fn decide(
     environments: &[String],
@@ -101,15 +112,7 @@ pub fn decide(
     facts: &PromotionFacts,
 ) -> Result<PromotionPlan, Result<UsageError, Vec<Diagnostic>>> {
     let path = environments.join(" → ");
-    let index = |name: &str| {
-        environments
-            .iter()
-            .position(|e| e == name)
-            .ok_or_else(|| UsageError::UnknownEnvironment {
-                name: name.escape_debug().to_string(),
-                path: path.clone(),
-            })
-    };
+    let index = |name: &str| known_environment(environments, name);
     let to_index = index(&request.to).map_err(Ok)?;
     let from_index = request.from.as_deref().map(index).transpose().map_err(Ok)?;
     let first = environments.first().cloned().unwrap_or_default();

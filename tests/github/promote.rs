@@ -658,3 +658,31 @@ fn a_rerun_after_the_reviewers_were_refused_finishes_the_pull_request() {
     assert_eq!(again.writes(), 0, "{:#?}", again.request_lines());
     w.assert_clean();
 }
+
+#[test]
+fn names_and_environments_are_refused_before_github_is_asked_anything() {
+    let w = World::demo();
+    for (chart, to, says) in [
+        ("../etc", "prod", "--chart"),
+        ("backend", "Prod", "--to"),
+        ("backend", "nowhere", "unknown environment `nowhere`"),
+    ] {
+        let ran = promote(&w, chart, to);
+        ran.expect_code(2);
+        assert!(ran.stderr.contains(says), "{chart} {to}: {}", ran.stderr);
+        assert!(ran.requests.is_empty(), "{:#?}", ran.request_lines());
+    }
+    let ran = w
+        .action("promote")
+        .input("chart", "backend")
+        .input("to", "prod")
+        .input("version", "1.x")
+        .run();
+    ran.expect_code(2);
+    assert!(ran.stderr.contains("--version"), "{}", ran.stderr);
+    assert!(ran.requests.is_empty(), "{:#?}", ran.request_lines());
+    let ran = promote(&w, "no-such-chart", "prod");
+    ran.expect_code(1);
+    assert!(ran.requests.is_empty(), "{:#?}", ran.request_lines());
+    w.assert_clean();
+}

@@ -15,9 +15,9 @@ use super::{Outcome, RunEnv, Stop};
 use crate::domain::changelog::{self, BumpLevel};
 use crate::domain::config::ChangelogMode;
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::name::check_name;
+use crate::domain::name::Name;
 use crate::domain::promotion::{
-    decide, PromotionFacts, PromotionPlan, PromotionRequest, VersionChoice,
+    decide, known_environment, PromotionFacts, PromotionPlan, PromotionRequest, VersionChoice,
 };
 use crate::domain::version::Bump;
 use crate::domain::{bom, chart};
@@ -28,13 +28,13 @@ use via_api::PromoteJob;
 #[derive(Debug, Clone)]
 pub struct PromoteRequest {
     /// `--chart`.
-    pub chart: String,
+    pub chart: Name,
     /// `--from`.
-    pub from: Option<String>,
+    pub from: Option<Name>,
     /// `--to`.
-    pub to: String,
+    pub to: Name,
     /// `--version`.
-    pub version: Option<String>,
+    pub version: Option<Version>,
     /// `--bump`.
     pub bump: Option<BumpRequest>,
     /// `--dry-run`.
@@ -77,6 +77,7 @@ pub fn run_promote(
     env: &RunEnv,
 ) -> Result<Outcome, Stop> {
     let ws = Workspace::load(common, env)?;
+    check_request(&ws, req)?;
     // Through the API unless told to stay local; a dry run uses the API only when it can.
     let use_api = super::connect::wants_api(env, req.local, req.dry_run);
     if use_api {
@@ -115,6 +116,23 @@ pub fn run_promote(
     Ok(out)
 }
 
+/// Refuses a request the configuration cannot satisfy (an environment it does not name, a chart
+/// the workspace does not have) before anything is read from GitHub.
+fn check_request(ws: &Workspace, req: &PromoteRequest) -> Result<(), Stop> {
+    for name in std::iter::once(&req.to).chain(&req.from) {
+        known_environment(&ws.config.environments, name).map_err(|e| Stop::Usage(e.to_string()))?;
+    }
+    if ws
+        .component(&req.chart)
+        .is_none_or(|c| c.chart_dir.is_none())
+    {
+        return Err(Stop::findings(vec![
+            ws.unknown_component(&req.chart, "promotion/unknown-chart")
+        ]));
+    }
+    Ok(())
+}
+
 /// The branch a promotion's pull request comes from.
 fn branch_name(req: &PromoteRequest) -> String {
     format!("release-action/promote/{}-{}", req.chart, req.to)
@@ -123,12 +141,7 @@ fn branch_name(req: &PromoteRequest) -> String {
 /// Maps a `--bump` choice and `--version` to the policy's version choice.
 fn version_choice(req: &PromoteRequest) -> Result<VersionChoice, Stop> {
     Ok(match (&req.version, req.bump) {
-        (Some(v), _) => VersionChoice::Exact(Version::parse(v).map_err(|e| {
-            Stop::Usage(format!(
-                "`--version {}` is not a SemVer 2 version: {e}",
-                v.escape_debug()
-            ))
-        })?),
+        (Some(v), _) => VersionChoice::Exact(v.clone()),
         (None, Some(BumpRequest::Patch)) => VersionChoice::Bump(Bump::Patch),
         (None, Some(BumpRequest::Minor)) => VersionChoice::Bump(Bump::Minor),
         (None, Some(BumpRequest::Major)) => VersionChoice::Bump(Bump::Major),
@@ -150,11 +163,6 @@ pub fn plan_promotion(
     read_changelog: impl Fn(&str) -> Result<Option<String>, Stop>,
     soak_elapsed: SoakElapsed,
 ) -> Result<PromotePlan, Stop> {
-    check_name(&req.chart).map_err(|e| Stop::Usage(format!("`--chart`: {e}")))?;
-    check_name(&req.to).map_err(|e| Stop::Usage(format!("`--to`: {e}")))?;
-    if let Some(from) = &req.from {
-        check_name(from).map_err(|e| Stop::Usage(format!("`--from`: {e}")))?;
-    }
     let choice = version_choice(req)?;
     let component = ws
         .component(&req.chart)
@@ -217,7 +225,8 @@ pub fn plan_promotion(
         });
     let from_env = req
         .from
-        .clone()
+        .as_ref()
+        .map(Name::to_string)
         .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
     let facts = PromotionFacts {
         chart_version: Some(chart_version.clone()),
@@ -235,9 +244,9 @@ pub fn plan_promotion(
     };
     let exact = matches!(choice, VersionChoice::Exact(_));
     let request = PromotionRequest {
-        chart: req.chart.clone(),
-        from: req.from.clone(),
-        to: req.to.clone(),
+        chart: req.chart.to_string(),
+        from: req.from.as_ref().map(Name::to_string),
+        to: req.to.to_string(),
         version: choice,
     };
     let decision = decide(&ws.config.environments, &request, &facts).map_err(|e| match e {
@@ -348,7 +357,7 @@ pub fn plan_promotion(
         }
     }
     let bom_path = ws.bom_path(&req.to);
-    let bom_before = boms.get(&req.to).cloned();
+    let bom_before = boms.get(req.to.as_str()).cloned();
     if !decision.already_done {
         let base = bom_before
             .clone()
@@ -388,7 +397,7 @@ pub fn plan_promotion(
         .iter()
         .map(|e| {
             let before = deployed.get(e).cloned();
-            let after = if e == &req.to {
+            let after = if req.to == *e {
                 Some(version.clone())
             } else {
                 before.clone()
