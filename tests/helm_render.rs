@@ -7,7 +7,7 @@
 //!   what is tested), relative to its chart path;
 //! - as `workflows-examples/deploy-helm-kind.yml` does: `-f releases/<env>.yaml`, `-f` its kind
 //!   overrides, and `--set-string image.repository=… image.tag=<tag>@<digest>` for an image
-//!   pinned under the chart's own name;
+//!   pinned under the chart's own name (the test checks that the workflow still does so);
 //! - with a snapshot after them, and a snapshot alone (`docs/snapshots.md`).
 //!
 //! Every image reference in the manifests must be exactly a `repository:tag@digest` the
@@ -390,6 +390,25 @@ fn argo_job(repo: &Path, app: &Application, tag: &str, extra: &[&str]) -> Job {
     }
 }
 
+/// The parts of `deploy-helm-kind.yml` that [`kind_jobs`] mirrors, so the two cannot drift apart
+/// unnoticed: the overrides it writes, its `-f` order and its `--set-string` of the image.
+fn assert_kind_workflow_unchanged() {
+    let workflow =
+        std::fs::read_to_string(manifest().join("workflows-examples/deploy-helm-kind.yml"))
+            .expect("read deploy-helm-kind.yml");
+    let mut expected: Vec<String> = KIND_OVERRIDES.lines().map(|l| format!("'{l}'")).collect();
+    expected.push(r#"values=(-f "${BOM}" -f "${overrides}")"#.to_owned());
+    expected.push(r#"--set-string "image.repository=${repository}""#.to_owned());
+    expected.push(r#"--set-string "image.tag=${image_tag}${digest:+@${digest}}""#.to_owned());
+    expected.push(r#"repository=$(jq -r --arg c "${chart}" '.images[$c].image // ""'"#.to_owned());
+    for line in expected {
+        assert!(
+            workflow.contains(&line),
+            "deploy-helm-kind.yml no longer has `{line}`: update kind_jobs to install as it does"
+        );
+    }
+}
+
 /// Jobs as `deploy-helm-kind.yml` installs each chart the BOM of `env` pins.
 fn kind_jobs(repo: &Path, overrides: &Path, env: &str) -> Vec<Job> {
     let rel = format!("releases/{env}.yaml");
@@ -511,6 +530,7 @@ fn the_argo_cd_applications_deploy_exactly_the_pinned_images() {
     }
     assert_eq!(apps.len(), ENVIRONMENTS.len() * charts.len());
 
+    assert_kind_workflow_unchanged();
     let overrides = tempfile::NamedTempFile::new().expect("tempfile");
     std::fs::write(overrides.path(), KIND_OVERRIDES).expect("write overrides");
     let mut jobs: Vec<Job> = apps
@@ -679,6 +699,8 @@ fn rendered_images_follow_promote_pin_and_snapshot() {
             let default = if r.job.chart == "data-platform" { 1 } else { 2 };
             if !with_experiment {
                 assert!(d.env.is_empty(), "{}: {:?}", r.job.id, d.env);
+                assert!(!d.annotations.contains_key("release-action/snapshot"));
+                assert!(!d.annotations.contains_key("release-action/experiment"));
                 assert_eq!(d.replicas, default, "{}", r.job.id);
                 continue;
             }
