@@ -31,6 +31,23 @@ pub struct CommonArgs {
     pub config: Option<String>,
 }
 
+impl CliCommand {
+    /// The options every command takes (none for `action`, which stands for another command).
+    pub fn common(&self) -> Option<&CommonArgs> {
+        match self {
+            Self::ValidateTag { common, .. }
+            | Self::Release { common, .. }
+            | Self::Init { common, .. }
+            | Self::Check { common, .. }
+            | Self::Notes { common, .. }
+            | Self::Promote { common, .. }
+            | Self::Bom { common, .. }
+            | Self::Snapshot { common, .. } => Some(common),
+            Self::Action => None,
+        }
+    }
+}
+
 impl CommonArgs {
     /// The use cases' view of these options.
     pub fn request(&self) -> crate::app::RepoRequest {

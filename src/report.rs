@@ -2,16 +2,61 @@
 
 use crate::domain::diagnostic::{Diagnostic, Severity};
 
-/// A finding for a terminal: `error: <file>:<line>: <message>` and `help:` lines.
+/// The longest snippet line shown; longer lines are cut with `…`.
+const MAX_SNIPPET: usize = 120;
+
+/// A finding for a terminal, the way compilers write them:
+///
+/// ```text
+/// error[changelog/missing-date]: the release heading of 1.2.0 has no date
+///   --> helm/charts/frontend/CHANGELOG.md:12:1
+///    |
+/// 12 | ## [1.2.0]
+///    | ^^^^^^^^^^
+///    = help: write `## [1.2.0] - YYYY-MM-DD`
+/// ```
 pub fn render_diagnostic(d: &Diagnostic) -> String {
     let level = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Notice => "note",
     };
-    let mut out = format!("{level}: {d}\n");
+    let mut out = format!("{level}[{}]: {}\n", d.code, d.message);
+    let column = d.marker_column();
+    let gutter = d.line.map_or(1, |l| l.to_string().len());
+    let pad = " ".repeat(gutter);
+    if let Some(file) = &d.file {
+        let place = match (d.line, column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.clone(),
+        };
+        out.push_str(&format!("{pad}--> {place}\n"));
+    }
+    if let (Some(line), Some(source), Some(column)) = (d.line, d.source(), column) {
+        let shown: String = source.chars().take(MAX_SNIPPET).collect();
+        let cut = if source.chars().count() > MAX_SNIPPET {
+            "…"
+        } else {
+            ""
+        };
+        let start = column.saturating_sub(1).min(shown.chars().count());
+        let width = shown
+            .chars()
+            .skip(start)
+            .collect::<String>()
+            .trim_end()
+            .chars()
+            .count()
+            .max(1);
+        out.push_str(&format!(
+            "{pad} |\n{line} | {shown}{cut}\n{pad} | {}{}\n",
+            " ".repeat(start),
+            "^".repeat(width)
+        ));
+    }
     for help in &d.help {
-        out.push_str(&format!("  = help: {help}\n"));
+        out.push_str(&format!("{pad} = help: {help}\n"));
     }
     out
 }
@@ -84,13 +129,25 @@ mod tests {
 
     #[test]
     fn terminal_findings_read_like_compiler_errors() {
-        let d = Diagnostic::error("tag/unknown-component", "unknown component `frontnd`")
+        let mut d = Diagnostic::error("tag/unknown-component", "unknown component `frontnd`")
             .in_file(".github/release-action.yml")
             .at_line(3)
             .with_help("did you mean `frontend`?");
         assert_eq!(
             render_diagnostic(&d),
-            "error: .github/release-action.yml:3: unknown component `frontnd`\n  = help: did you mean `frontend`?\n"
+            "error[tag/unknown-component]: unknown component `frontnd`\n --> .github/release-action.yml:3\n  = help: did you mean `frontend`?\n"
+        );
+        d.attach_source("a: 1\nb: 2\n  latest-component: frontnd\n");
+        assert_eq!(
+            render_diagnostic(&d),
+            "error[tag/unknown-component]: unknown component `frontnd`\n --> .github/release-action.yml:3:3\n  |\n3 |   latest-component: frontnd\n  |   ^^^^^^^^^^^^^^^^^^^^^^^^^\n  = help: did you mean `frontend`?\n"
+        );
+        let d = Diagnostic::warning("x/y", "no place")
+            .with_help("a")
+            .with_help("b");
+        assert_eq!(
+            render_diagnostic(&d),
+            "warning[x/y]: no place\n  = help: a\n  = help: b\n"
         );
     }
 

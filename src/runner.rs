@@ -111,9 +111,9 @@ fn run_with(
         }) => match action_argv(|k| env.vars.get(k).cloned()) {
             Ok(argv) => match Cli::try_parse_from(argv) {
                 Ok(cli) => cli,
-                Err(e) => return usage(env, stdout, stderr, &e.to_string()),
+                Err(e) => return usage(env, stdout, stderr, &e.to_string(), &[]),
             },
-            Err(message) => return usage(env, stdout, stderr, &message),
+            Err(message) => return usage(env, stdout, stderr, &message, &[]),
         },
         Ok(cli) => cli,
         Err(e) => {
@@ -136,19 +136,47 @@ fn run_with(
             }
         }
     }
-    match dispatch(&cli.command, env) {
-        Ok(outcome) => finish(env, stdout, stderr, stdout_is_file, outcome, Exit::Success),
-        Err(Stop::Findings(outcome)) => finish(
-            env,
-            stdout,
-            stderr,
-            stdout_is_file,
-            *outcome,
-            Exit::Findings,
-        ),
-        Err(Stop::Usage(message)) => usage(env, stdout, stderr, &message),
-        Err(Stop::Failure(e)) => {
-            let message = format!("{e:#}");
+    let (mut outcome, exit) = match dispatch(&cli.command, env) {
+        Ok(outcome) => (outcome, Exit::Success),
+        Err(Stop::Findings(outcome)) => (*outcome, Exit::Findings),
+        Err(stop) => return stopped(env, stdout, stderr, stop),
+    };
+    if !env.on_actions() {
+        if let Some(common) = cli.command.common() {
+            app::workspace::attach_sources(&common.request(), env, &mut outcome.diagnostics);
+        }
+    }
+    finish(env, stdout, stderr, stdout_is_file, outcome, exit)
+}
+
+/// Reports a command that stopped without an outcome: bad usage (exit 2), a failure (exit 3),
+/// or a bug of ours (exit 3, asking for a report).
+fn stopped(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut Stderr<'_>, stop: Stop) -> Exit {
+    match stop {
+        Stop::Findings(_) => Exit::Findings,
+        Stop::Usage(message) => usage(env, stdout, stderr, &message, &[]),
+        Stop::UsageHelp { message, help } => usage(env, stdout, stderr, &message, &help),
+        Stop::Bug(message) => {
+            let message = format!("{message}\n  = note: this is a bug in release-action, not in your files, and nothing was written; please report it with the file and the command that showed it");
+            if env.on_actions() {
+                let _ = writeln!(
+                    stdout,
+                    "::error title=release-action bug::{}",
+                    crate::adapters::actions::escape_data(&message)
+                );
+            }
+            stderr.line(&format!("error: {message}"));
+            Exit::Failure
+        }
+        Stop::Failure(e) => {
+            let mut message = format!("{e:#}");
+            let help = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::adapters::github::GitHubError>())
+                .and_then(crate::adapters::github::GitHubError::help);
+            if let Some(help) = help {
+                message.push_str(&format!("\n  = help: {help}"));
+            }
             if env.on_actions() {
                 let _ = writeln!(
                     stdout,
@@ -272,7 +300,17 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
     }
 }
 
-fn usage(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut Stderr<'_>, message: &str) -> Exit {
+fn usage(
+    env: &RunEnv,
+    stdout: &mut dyn Write,
+    stderr: &mut Stderr<'_>,
+    message: &str,
+    help: &[String],
+) -> Exit {
+    let message = &std::iter::once(message.to_owned())
+        .chain(help.iter().map(|h| format!("  = help: {h}")))
+        .collect::<Vec<_>>()
+        .join("\n");
     if env.on_actions() {
         let _ = writeln!(
             stdout,

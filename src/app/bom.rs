@@ -7,7 +7,7 @@ use super::publish::{
     self, history_name, render_diffs, Draft, FileChange, Publication, Publisher, PullSpec, Reading,
 };
 use super::workspace::{fs_stop, Workspace};
-use super::{Outcome, RunEnv, Stop};
+use super::{edit_refused, Outcome, RunEnv, Stop};
 use crate::adapters::fs::MAX_SMALL_FILE;
 use crate::app::RepoRequest;
 use crate::domain::bom::{self, ImagePin};
@@ -175,11 +175,14 @@ fn plan_pin(
         }
     }
     let after = bom::pin_image(&base, &pin.component, &pin.image).map_err(|e| {
-        Stop::findings(vec![Diagnostic::error(
-            "bom/edit",
-            format!("cannot pin `{}` in `{path}`: {e}", pin.component),
+        edit_refused(
+            &e,
+            Diagnostic::error(
+                "bom/edit",
+                format!("cannot pin `{}` in `{path}`: {e}", pin.component),
+            )
+            .in_file(&path),
         )
-        .in_file(&path)])
     })?;
     let mut changes = Vec::new();
     if let Some(text) = before {

@@ -27,11 +27,14 @@ pub const OFFLINE_RELEASE: &str =
 /// callers that checked for a token first).
 pub fn connect(env: &RunEnv, no_token_help: &str) -> Result<GitHub, Stop> {
     let token = token(env).ok_or_else(|| {
-        let mut message = String::from("no GitHub token: pass `github-token` (default `${{ github.token }}`) or set `GITHUB_TOKEN`");
-        if !no_token_help.is_empty() {
-            message.push_str(&format!("\n  = help: {no_token_help}"));
+        Stop::UsageHelp {
+            message: "no GitHub token: pass `github-token` (default `${{ github.token }}`) or set `GITHUB_TOKEN`".into(),
+            help: Some(no_token_help)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
         }
-        Stop::Usage(message)
     })?;
     let repo = env.var("GITHUB_REPOSITORY").ok_or_else(|| {
         Stop::Usage(

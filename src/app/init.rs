@@ -130,9 +130,13 @@ fn plan(repo: &RepoDir) -> Result<Plan, Stop> {
     let mut keys: Vec<(String, String)> = Vec::new(); // (comment, `key: value` lines)
     let dirs = chart_dirs(repo)?;
     let Some((charts_dir, charts)) = dirs.first() else {
-        return Err(Stop::Usage(
-            "no charts found: no directory up to 3 levels deep holds `<chart>/Chart.yaml`\n  = help: run `init` in the repository that holds the charts, or pass `--repo DIR`".into(),
-        ));
+        return Err(Stop::UsageHelp {
+            message: "no charts found: no directory up to 3 levels deep holds `<chart>/Chart.yaml`"
+                .into(),
+            help: vec![
+                "run `init` in the repository that holds the charts, or pass `--repo DIR`".into(),
+            ],
+        });
     };
     let e = format!(
         "{} chart(s) under `{charts_dir}` (e.g. `{}`)",

@@ -119,6 +119,18 @@ pub enum Stop {
     /// Bad arguments, inputs or configuration: exit 2.
     #[error("{0}")]
     Usage(String),
+    /// Bad arguments, inputs or configuration, with what to do about it: exit 2.
+    #[error("{message}")]
+    UsageHelp {
+        /// What is wrong.
+        message: String,
+        /// Remedies, one line each.
+        help: Vec<String>,
+    },
+    /// Our own inconsistency, such as an edit that did not read back as intended: exit 3,
+    /// asking for a report.
+    #[error("{0}")]
+    Bug(String),
     /// The gate said no: exit 1. The outcome carries the findings and whatever was learned.
     #[error("{} finding(s)", .0.diagnostics.len())]
     Findings(Box<Outcome>),
@@ -137,11 +149,47 @@ impl Stop {
     }
 }
 
+/// An edit the domain refused: our own bug when the edit did not read back as intended (exit
+/// 3), else `finding`, about the user's file.
+pub(crate) fn edit_refused(e: &crate::domain::yaml::EditError, finding: Diagnostic) -> Stop {
+    match e {
+        crate::domain::yaml::EditError::Verification { .. } => Stop::Bug(match &finding.file {
+            Some(file) => format!("{file}: {}", finding.message),
+            None => finding.message,
+        }),
+        _ => Stop::findings(vec![finding]),
+    }
+}
+
 /// Stops with the outcome if it has any error finding.
 pub(crate) fn gate(outcome: Outcome) -> Result<Outcome, Stop> {
     if crate::domain::diagnostic::has_errors(&outcome.diagnostics) {
         Err(Stop::Findings(Box::new(outcome)))
     } else {
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::yaml::EditError;
+
+    #[test]
+    fn an_edit_that_does_not_read_back_is_our_bug_not_a_finding() {
+        let finding =
+            Diagnostic::error("chart/edit", "cannot set the version").in_file("Chart.yaml");
+        let bug = EditError::Verification {
+            path: "version".into(),
+            detail: "a comment moved".into(),
+        };
+        assert!(
+            matches!(edit_refused(&bug, finding.clone()), Stop::Bug(m) if m == "Chart.yaml: cannot set the version")
+        );
+        let refused = EditError::Unsupported {
+            path: "version".into(),
+            reason: "a block scalar".into(),
+        };
+        assert!(matches!(edit_refused(&refused, finding), Stop::Findings(_)));
     }
 }

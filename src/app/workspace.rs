@@ -58,6 +58,27 @@ pub fn repo_root(common: &RepoRequest, env: &RunEnv) -> PathBuf {
     }
 }
 
+/// Gives every finding with a file and a line the text of that line, for the snippet the
+/// terminal shows. Files are read once each, confined to the repository and size-limited; a
+/// file that cannot be read (outside the repository, gone, too large) just has no snippet.
+pub fn attach_sources(common: &RepoRequest, env: &RunEnv, diagnostics: &mut [Diagnostic]) {
+    let Ok(repo) = RepoDir::open(&repo_root(common, env)) else {
+        return;
+    };
+    let mut texts: std::collections::BTreeMap<String, Option<String>> = Default::default();
+    for d in diagnostics.iter_mut() {
+        let (Some(file), Some(_)) = (&d.file, d.line) else {
+            continue;
+        };
+        let text = texts
+            .entry(file.clone())
+            .or_insert_with(|| repo.read(file, MAX_CHANGELOG).ok().flatten());
+        if let Some(text) = text {
+            d.attach_source(text);
+        }
+    }
+}
+
 impl Workspace {
     /// Opens the repository and reads the configuration.
     pub fn load(common: &RepoRequest, env: &RunEnv) -> Result<Self, Stop> {
@@ -86,12 +107,12 @@ impl Workspace {
                     .line
                     .map(|l| format!("{config_path}:{l}"))
                     .unwrap_or(config_path.clone());
-                let mut message = format!("{place}: {}", e.message);
-                for help in &e.help {
-                    message.push_str(&format!("\n  = help: {help}"));
+                let mut help = e.help.clone();
+                help.push("every key is described in docs/configuration.md".into());
+                Stop::UsageHelp {
+                    message: format!("{place}: {}", e.message),
+                    help,
                 }
-                message.push_str("\n  = help: every key is described in docs/configuration.md");
-                Stop::Usage(message)
             })?,
             None if explicit => {
                 return Err(Stop::Usage(format!(

@@ -16,6 +16,15 @@ pub enum Severity {
     Error,
 }
 
+/// The column and text of a finding's line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// 1-based column (in characters) where the offending text starts, when known.
+    pub column: Option<usize>,
+    /// The text of the offending line.
+    pub source: Option<String>,
+}
+
 /// One finding, located in a repository file where possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -27,6 +36,9 @@ pub struct Diagnostic {
     pub file: Option<String>,
     /// 1-based line number.
     pub line: Option<usize>,
+    /// Where on the line, and the line's text, for the snippet under the location (boxed: most
+    /// findings never need it, and findings travel in `Result`s).
+    pub snippet: Option<Box<Snippet>>,
     /// What is wrong, lowercase, no trailing period.
     pub message: String,
     /// Remedies, each one line.
@@ -41,6 +53,7 @@ impl Diagnostic {
             code,
             file: None,
             line: None,
+            snippet: None,
             message: message.into(),
             help: Vec::new(),
         }
@@ -74,6 +87,40 @@ impl Diagnostic {
     pub fn at_line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self
+    }
+
+    /// Sets the 1-based column where the offending text starts.
+    #[must_use]
+    pub fn at_column(mut self, column: usize) -> Self {
+        self.snippet.get_or_insert_default().column = Some(column);
+        self
+    }
+
+    /// Takes the offending line's text from `text`, the file the finding is about (no change
+    /// without a line, or when the line is not in `text`).
+    pub fn attach_source(&mut self, text: &str) {
+        if self.source().is_some() {
+            return;
+        }
+        let Some(line) = self.line.and_then(|l| l.checked_sub(1)) else {
+            return;
+        };
+        if let Some(t) = text.lines().nth(line) {
+            self.snippet.get_or_insert_default().source = Some(t.trim_end_matches('\r').to_owned());
+        }
+    }
+
+    /// The offending line's text, when attached.
+    pub fn source(&self) -> Option<&str> {
+        self.snippet.as_ref()?.source.as_deref()
+    }
+
+    /// The column the marker starts at: the one set, else the line's first non-blank character.
+    pub fn marker_column(&self) -> Option<usize> {
+        self.snippet.as_ref().and_then(|s| s.column).or_else(|| {
+            let source = self.source()?;
+            Some(source.chars().take_while(|c| c.is_whitespace()).count() + 1)
+        })
     }
 
     /// Adds a remedy line.

@@ -26,6 +26,8 @@ pub struct Ran {
     pub stderr: String,
     pub outputs: BTreeMap<String, String>,
     pub summary: String,
+    /// The repository the run worked on, to take out of text that is snapshotted.
+    pub repo: PathBuf,
 }
 
 impl Sandbox {
@@ -113,6 +115,7 @@ impl Sandbox {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             outputs: parse_outputs(&std::fs::read_to_string(&output_file).unwrap_or_default()),
             summary: std::fs::read_to_string(&summary_file).unwrap_or_default(),
+            repo: self.repo().to_owned(),
         }
     }
 
@@ -144,6 +147,31 @@ impl Sandbox {
 }
 
 impl Ran {
+    /// Stderr with the sandbox's path as `[repo]`, for snapshots.
+    pub fn stderr_redacted(&self) -> String {
+        let text = self
+            .stderr
+            .replace(&self.repo.display().to_string(), "[repo]");
+        // Other temporary directories (a symlink's target, say): `/tmp/.tmpAbC123/x` → `[tmp]/x`.
+        let tmp = format!(
+            "{}/.tmp",
+            std::env::temp_dir()
+                .display()
+                .to_string()
+                .trim_end_matches('/')
+        );
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(&tmp) {
+            out.push_str(&rest[..i]);
+            out.push_str("[tmp]");
+            rest = &rest[i + tmp.len()..];
+            rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// Panics with everything the run printed unless the exit code matches.
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Self {

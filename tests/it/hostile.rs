@@ -58,13 +58,7 @@ fn a_symlink_out_of_the_repository_is_refused() {
         "promote", "--chart", "frontend", "--to", "staging", "--local",
     ]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains(
-            "error: releases/staging.yaml: `releases/staging.yaml` leads outside the repository"
-        ),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     assert_eq!(s.snapshot(), before);
     assert_eq!(
         std::fs::read_to_string(outside.path().join("staging.yaml")).expect("read"),
@@ -106,7 +100,7 @@ fn invalid_utf8_names_the_file_and_line() {
     );
     let ran = s.cli(&["notes", "--component", "frontend", "--version", "1.1.0"]);
     ran.expect_code(1);
-    assert!(ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:4: `helm/charts/frontend/CHANGELOG.md` is not valid UTF-8 (line 4)"), "{}", ran.stderr);
+    insta::assert_snapshot!(ran.stderr_redacted());
 }
 
 #[test]

@@ -91,11 +91,7 @@ fn an_existing_configuration_is_never_overwritten() {
         "{}",
         ran.stdout
     );
-    assert!(
-        ran.stderr.contains("error: .github/release-action.yml: `.github/release-action.yml` exists; `init` never overwrites it"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     assert_eq!(s.snapshot(), before);
 }
 

@@ -154,13 +154,7 @@ fn a_changed_chart_without_a_bump_fails_and_helmignored_or_exempt_files_need_non
     );
     let ran = s.cli(&["check", "--base", "main"]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains(&format!(
-            "{CHART}:6: `frontend` changed (`templates/pdb.yaml`) but its version 1.1.0 is not higher than 1.1.0 on the base"
-        )),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
 }
 
 #[test]
@@ -202,13 +196,7 @@ fn a_section_announced_without_a_bump_fails() {
     s.write(LOG, log);
     let ran = s.cli(&["check", "--base", "main"]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains(&format!(
-            "{CHART}:6: `frontend`'s changelog `{LOG}` gains a section for 1.2.0, but its version is still 1.1.0"
-        )),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
 }
 
 #[test]
@@ -323,12 +311,7 @@ fn a_repository_without_changelogs_says_so() {
     std::fs::remove_file(s.path("CHANGELOG.md")).expect("rm");
     let ran = s.cli(&["check"]);
     ran.expect_code(1);
-    for needle in [
-        format!("{CHART}:1: `frontend` has no changelog: looked at `{LOG}` and `CHANGELOG.md`"),
-        "`walking-skeleton` has no changelog: looked at `CHANGELOG.md`".to_owned(),
-    ] {
-        assert!(ran.stderr.contains(&needle), "{needle}\n{}", ran.stderr);
-    }
+    insta::assert_snapshot!(ran.stderr_redacted());
     let s = Sandbox::demo();
     for dir in ["frontend", "backend", "data-platform"] {
         let _ = std::fs::remove_file(s.path(&format!("helm/charts/{dir}/CHANGELOG.md")));

@@ -220,12 +220,7 @@ fn the_path_is_enforced() {
         "--dry-run",
     ]);
     ran.expect_code(0);
-    assert!(
-        ran.stderr
-            .contains("warning: `--bump patch` is ignored: `staging` takes the version `dev` runs"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     assert_eq!(ran.output("version"), "1.1.0");
 }
 
@@ -282,11 +277,7 @@ fn an_exact_version_below_the_chart_is_refused_on_its_version_line() {
         "--dry-run",
     ]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains("error: helm/charts/frontend/Chart.yaml:6: `--version 1.0.5` is below `frontend`'s chart version 1.1.0"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
 }
 
 #[test]
@@ -310,11 +301,7 @@ fn an_exact_version_needs_its_changelog_section_unless_the_promotion_cuts_it() {
     };
     let ran = promote("1.1.5");
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:8: `helm/charts/frontend/CHANGELOG.md` has no section for 1.1.5"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     // Above Chart.yaml the promotion bumps the chart and cuts `[Unreleased]` into it.
     promote("1.2.0").expect_code(0);
     // A repository without changelogs asks for none.
@@ -358,7 +345,7 @@ fn an_empty_unreleased_section_cannot_be_released() {
         "promote", "--chart", "backend", "--to", "dev", "--bump", "patch", "--local",
     ]);
     ran.expect_code(1);
-    assert!(ran.stderr.contains("error: helm/charts/backend/CHANGELOG.md:3: `helm/charts/backend/CHANGELOG.md` has nothing under `[Unreleased]`"), "{}", ran.stderr);
+    insta::assert_snapshot!(ran.stderr_redacted());
     let ran = s.cli(&[
         "promote",
         "--chart",
@@ -393,11 +380,7 @@ fn a_changelog_without_an_unreleased_heading_says_so() {
         "--dry-run",
     ]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains("error: helm/charts/frontend/CHANGELOG.md:8: `helm/charts/frontend/CHANGELOG.md` has no `## [Unreleased]` section to release as 1.2.0\n  = help: add a `## [Unreleased]` section"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     let ran = s.cli(&[
         "promote",
         "--chart",
@@ -449,10 +432,6 @@ fn a_version_that_differs_only_in_build_metadata_is_not_an_increase() {
         "--local",
     ]);
     ran.expect_code(1);
-    assert!(
-        ran.stderr.contains("error: `dev` already runs `backend` 0.4.2+build.1; 0.4.2+build.2 is not higher\n  = help: 0.4.2+build.2 and 0.4.2+build.1 differ only in build metadata, which has no precedence in SemVer 2: they are the same release\n"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     assert_eq!(s.snapshot(), before);
 }

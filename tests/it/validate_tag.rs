@@ -49,7 +49,7 @@ fn a_declared_component_checks_every_version_file() {
     s.write("VERSION", "2.4.0\n");
     let ran = s.cli(&["validate-tag", "--tag", "v2.4.1-walking-skeleton"]);
     ran.expect_code(1);
-    assert!(ran.stderr.contains("error: VERSION:1: tag `v2.4.1-walking-skeleton` is version 2.4.1, but `VERSION` says `2.4.0`"), "{}", ran.stderr);
+    insta::assert_snapshot!(ran.stderr_redacted());
 }
 
 #[test]
@@ -163,11 +163,7 @@ fn without_a_token_annotation_is_checked_in_the_local_repository_or_flagged() {
     // Not a git repository: a warning says the check could not run.
     let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
     ran.expect_code(0);
-    assert!(
-        ran.stderr.contains("warning: could not check whether tag `v1.1.0-frontend` is annotated, as `require-annotated-tags` asks: no GitHub token, and"),
-        "{}",
-        ran.stderr
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     assert!(
         ran.stderr
             .contains("= help: pass `github-token` (or set `GITHUB_TOKEN`)"),
@@ -186,7 +182,7 @@ fn without_a_token_annotation_is_checked_in_the_local_repository_or_flagged() {
     let ran = s.cli(&["validate-tag", "--tag", "v1.1.0-frontend"]);
     ran.expect_code(1);
     assert!(
-        ran.stderr.contains("error: tag `v1.1.0-frontend` is a lightweight tag; this repository requires annotated tags"),
+        ran.stderr.contains("error[tag/lightweight]: tag `v1.1.0-frontend` is a lightweight tag; this repository requires annotated tags"),
         "{}",
         ran.stderr
     );
@@ -214,10 +210,7 @@ fn a_tag_that_reads_as_two_components_is_refused_with_both_readings() {
     );
     let ran = s.cli(&["validate-tag", "--tag", "v1.0.0-beta-frontend"]);
     ran.expect_code(1);
-    assert_eq!(
-        ran.stderr,
-        "error: tag `v1.0.0-beta-frontend` is ambiguous: it reads as version `1.0.0` of `beta-frontend` or version `1.0.0-beta` of `frontend`\n  = help: choose a `tag-format` whose separator no component name and no pre-release contains, e.g. `{component}/v{version}`, or rename one of the charts\n"
-    );
+    insta::assert_snapshot!(ran.stderr_redacted());
     let ran = s.action(
         &[("command", "validate-tag"), ("tag", "v1.0.0-beta-frontend")],
         &[],

@@ -33,7 +33,7 @@ const MAX_ATTEMPTS: u32 = 6;
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
     /// An HTTP error response.
-    #[error("GitHub answered {status} to {method} {path}: {message}{hint}")]
+    #[error("GitHub answered {status} to {method} {path}: {message}")]
     Http {
         /// HTTP status.
         status: u16,
@@ -43,8 +43,8 @@ pub enum GitHubError {
         path: String,
         /// GitHub's message (and errors), from the body.
         message: String,
-        /// A remedy, starting with a newline, or empty.
-        hint: String,
+        /// What to do about it, when the answer says.
+        hint: Option<String>,
     },
     /// The transport failed (connection refused, reset, timeout) after retries.
     #[error("could not reach GitHub at {base} for {method} {path}: {detail}")]
@@ -85,6 +85,14 @@ impl GitHubError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// What to do about it, when known.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            Self::Http { hint, .. } => hint.as_deref(),
             _ => None,
         }
     }
@@ -358,10 +366,10 @@ fn finish(
 }
 
 /// What a 401/403/404 most likely means for the workflow, and how to fix it.
-fn permission_hint(status: u16, method: &Method, path: &str, message: &str) -> String {
+fn permission_hint(status: u16, method: &Method, path: &str, message: &str) -> Option<String> {
     let lower = message.to_lowercase();
     if lower.contains("not permitted to create or approve pull requests") {
-        return "\n  = help: allow it in the repository (or organisation) settings: Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\"; or pass a GitHub App or personal token as `github-token`".into();
+        return Some("allow it in the repository (or organisation) settings: Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\"; or pass a GitHub App or personal token as `github-token`".into());
     }
     let needs = if path.contains("/pulls") || path.contains("/issues/") || path.contains("/labels")
     {
@@ -369,16 +377,16 @@ fn permission_hint(status: u16, method: &Method, path: &str, message: &str) -> S
     } else {
         "`contents: write`"
     };
-    match status {
-        401 => "\n  = help: the token is missing or expired; pass `github-token` (default `${{ github.token }}`)".into(),
+    Some(match status {
+        401 => "the token is missing or expired; pass `github-token` (default `${{ github.token }}`)".into(),
         403 if lower.contains("resource not accessible") || lower.contains("permission") => format!(
-            "\n  = help: the workflow's token needs {needs}; add `permissions: {{ contents: write, pull-requests: write }}` to the job"
+            "the workflow's token needs {needs}; add `permissions: {{ contents: write, pull-requests: write }}` to the job"
         ),
         404 if *method != Method::GET => format!(
-            "\n  = help: GitHub answers 404 when the token may not write here; the job needs {needs} (and `contents: write` for branches and releases)"
+            "GitHub answers 404 when the token may not write here; the job needs {needs} (and `contents: write` for branches and releases)"
         ),
-        _ => String::new(),
-    }
+        _ => return None,
+    })
 }
 
 /// The `rel="next"` URL of a `Link` header.
@@ -486,7 +494,11 @@ mod tests {
             "/repos/o/r/pulls",
             "Resource not accessible by integration",
         );
-        assert!(h.contains("pull-requests: write"), "{h}");
+        assert!(
+            h.as_deref()
+                .is_some_and(|h| h.contains("pull-requests: write")),
+            "{h:?}"
+        );
         let h = permission_hint(
             403,
             &Method::POST,
@@ -494,12 +506,14 @@ mod tests {
             "GitHub Actions is not permitted to create or approve pull requests.",
         );
         assert!(
-            h.contains("Allow GitHub Actions to create and approve pull requests"),
-            "{h}"
+            h.as_deref().is_some_and(
+                |h| h.contains("Allow GitHub Actions to create and approve pull requests")
+            ),
+            "{h:?}"
         );
         assert!(
             permission_hint(404, &Method::POST, "/repos/o/r/git/refs", "Not Found")
-                .contains("contents: write")
+                .is_some_and(|h| h.contains("contents: write"))
         );
     }
 }

@@ -184,9 +184,10 @@ fn no_charts(ws: &Workspace) -> Stop {
         Some(d) => format!("`{d}`"),
         None => "`helm/charts` and `charts`".to_owned(),
     };
-    Stop::Usage(format!(
-        "no charts found: looked for `*/Chart.yaml` in {looked}, and the configuration declares no component\n  = help: set `charts-dir` in `.github/release-action.yml` to the directory that holds the charts"
-    ))
+    Stop::UsageHelp {
+        message: format!("no charts found: looked for `*/Chart.yaml` in {looked}, and the configuration declares no component"),
+        help: vec!["set `charts-dir` in `.github/release-action.yml` to the directory that holds the charts".into()],
+    }
 }
 
 /// Each changed chart must carry a higher version than on the base, and a changelog section

@@ -10,8 +10,8 @@ mod via_api;
 use super::connect::{block_on, connect, OFFLINE_WRITE};
 use super::publish::{self, FileChange};
 use super::workspace::{fs_stop, Workspace};
+use super::{edit_refused, Outcome, RunEnv, Stop};
 use super::{BumpRequest, RepoRequest};
-use super::{Outcome, RunEnv, Stop};
 use crate::domain::changelog::{self, BumpLevel};
 use crate::domain::config::ChangelogMode;
 use crate::domain::diagnostic::Diagnostic;
@@ -295,11 +295,14 @@ pub fn plan_promotion(
     let mut new_log = log_text.clone();
     if decision.bump_chart && !decision.already_done {
         let after = chart::set_chart_version(&chart_text, &version).map_err(|e| {
-            Stop::findings(vec![Diagnostic::error(
-                "chart/edit",
-                format!("cannot set the version in `{chart_path}`: {e}"),
+            edit_refused(
+                &e,
+                Diagnostic::error(
+                    "chart/edit",
+                    format!("cannot set the version in `{chart_path}`: {e}"),
+                )
+                .in_file(&chart_path),
             )
-            .in_file(&chart_path)])
         })?;
         changes.push(FileChange {
             path: chart_path.clone(),
@@ -363,11 +366,14 @@ pub fn plan_promotion(
             .clone()
             .unwrap_or_else(|| format!("environment: {}\ncharts: {{}}\n", req.to));
         let pinned = bom::pin_chart(&base, &req.chart, &version).map_err(|e| {
-            Stop::findings(vec![Diagnostic::error(
-                "bom/edit",
-                format!("cannot pin `{}` in `{bom_path}`: {e}", req.chart),
+            edit_refused(
+                &e,
+                Diagnostic::error(
+                    "bom/edit",
+                    format!("cannot pin `{}` in `{bom_path}`: {e}", req.chart),
+                )
+                .in_file(&bom_path),
             )
-            .in_file(&bom_path)])
         })?;
         if let Some(before) = &bom_before {
             let archive = format!(
