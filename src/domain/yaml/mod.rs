@@ -13,17 +13,19 @@
 //! - keys are matched by their text: a key path through an alias or a merge key (`<<`) is not
 //!   followed;
 //! - scalars inside flow mappings (`{ tag: v1 }`) can be replaced; structural edits of flow
-//!   collections are the caller's business (see `bom.rs`).
+//!   collections are the mapping editor's (`insert`), which the BOM edits use.
 //!
 //! The work is split by concern: [`parse_yaml`] reads a document within hard limits (`read`),
-//! [`Locator`] answers byte-span questions about it (`locate`), and the scalar editor renders
-//! and replaces single values (`scalar`). This module holds their shared vocabulary: errors,
-//! key paths, value lookups and line helpers.
+//! [`Locator`] answers byte-span questions about it (`locate`), the scalar editor renders and
+//! replaces single values (`scalar`), and the mapping editor adds and removes entries of block
+//! and flow mappings (`insert`). This module holds their shared vocabulary: errors, key paths,
+//! value lookups and line helpers.
 
 use yaml_serde::Value;
 
 pub use crate::domain::diagnostic::line_of;
 
+pub(crate) mod insert;
 mod locate;
 mod read;
 mod scalar;
@@ -229,6 +231,14 @@ pub fn line_end(text: &str, offset: usize) -> usize {
         .and_then(|b| b.iter().position(|&c| c == b'\n'))
         .map_or(text.len(), |i| start + i + 1)
 }
+/// The [`EditError::Unsupported`] of `path`, for a limit of the editors.
+pub(crate) fn unsupported(path: &[PathSeg<'_>], reason: &str) -> EditError {
+    EditError::Unsupported {
+        path: render_path(path),
+        reason: reason.to_string(),
+    }
+}
+
 /// Fills in the path of an error raised before the path was known.
 pub fn with_path(e: EditError, path: &[PathSeg<'_>]) -> EditError {
     match e {
