@@ -5,9 +5,9 @@
 //! `package.json` (top-level `"version"`, npm), `Cargo.toml` (`[package] version` and
 //! `[workspace.package] version`, Cargo), `pyproject.toml` (`[project] version`, PEP 621, or
 //! `[tool.poetry] version`), `*.py` (a module-level `__version__ = "…"`), and a plain `VERSION`
-//! file. JSON and TOML are located with small scanners written for this purpose (no TOML
-//! dependency); every edit changes only the characters of the version string and is verified by
-//! reading the result again (and, for JSON, by comparing it with `serde_json`).
+//! file. JSON is located with a small scanner written for this purpose and TOML with the spans
+//! of `toml_edit`; every edit changes only the characters of the version string and is verified
+//! by reading the result again (and, for JSON, by comparing it with `serde_json`).
 //!
 //! This module reads and writes through one format module per kind (`plain`, `python`, `json`,
 //! `toml`), each of which only finds the byte ranges of the version; the checks that the

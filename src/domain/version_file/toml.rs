@@ -1,307 +1,142 @@
 //! `Cargo.toml` and `pyproject.toml`: the version is a literal string at one of a few key paths
 //! (`[package] version`, `[project] version`, …).
+//!
+//! `toml_edit` reads the document (TOML 1.1) and gives the byte span of each value; only the
+//! characters inside the quotes of the version string are ever replaced, so every other byte,
+//! comments and formatting included, is kept.
+//! See: <https://toml.io/en/v1.1.0>
+
+use toml_edit::{Document, Item, Table, Value};
 
 use crate::domain::diagnostic::{line_of, Diagnostic};
 
 use super::{finding, Slot};
 
-struct Toml<'t> {
-    text: &'t str,
-    pos: usize,
+/// What a target key path holds.
+enum Found {
+    /// Nothing: the key, or a table on the way to it, is missing.
+    Absent,
+    /// A one-line literal or basic string without escapes.
+    Literal(Slot),
+    /// Something else (`version.workspace = true`, a number, a multi-line or escaped string,
+    /// …), at this byte offset.
+    Other(usize),
 }
 
-/// A value found at a key, as far as version lookup cares.
-enum TomlValue {
-    /// A one-line basic or literal string; the range inside the quotes.
-    Str(usize, usize),
-    /// Anything else (inline table, array, number, multi-line string, ...).
-    Other,
+/// The byte offset where `key` is written, when the parser recorded it.
+fn key_start(key: &toml_edit::Key) -> Option<usize> {
+    key.span().map(|s| s.start)
 }
 
-impl Toml<'_> {
-    fn bytes(&self) -> &[u8] {
-        self.text.as_bytes()
-    }
-    fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.pos).copied()
-    }
-    fn at(&self, s: &str) -> bool {
-        self.bytes()
-            .get(self.pos..)
-            .is_some_and(|b| b.starts_with(s.as_bytes()))
-    }
-    fn err(&self, message: &str) -> Diagnostic {
-        finding(
-            "version-file/invalid-toml",
-            line_of(self.text, self.pos),
-            format!("the file is not valid TOML: {message}"),
-            "fix the TOML syntax at the reported line",
-        )
-    }
-    fn skip_blank(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t')) {
-            self.pos += 1;
+/// Whether the key is written without escapes: an escaped key (`"ver\u0073ion"`) never names
+/// the version.
+fn plain_key(text: &str, key: &toml_edit::Key) -> bool {
+    key.span()
+        .and_then(|s| text.get(s))
+        .is_some_and(|raw| !raw.contains('\\'))
+}
+
+/// Whether a string, as written with its quotes, is a one-line literal (`'…'`) or basic (`"…"`)
+/// string without escapes: the only kind whose characters are the version itself.
+fn one_line_without_escapes(raw: &str) -> bool {
+    let multi_line = raw.starts_with("\"\"\"") || raw.starts_with("'''");
+    let escaped = raw.starts_with('"') && raw.contains('\\');
+    raw.len() >= 2 && !multi_line && !escaped
+}
+
+/// Looks `path` up through tables (`[a.b]` headers and dotted keys, not inline tables or arrays
+/// of tables, which never hold the package version).
+fn find(text: &str, root: &Table, path: &[&str]) -> Found {
+    let Some((last, tables)) = path.split_last() else {
+        return Found::Absent;
+    };
+    let mut table = root;
+    for name in tables {
+        match table.get_key_value(name) {
+            Some((key, Item::Table(t))) if plain_key(text, key) => table = t,
+            _ => return Found::Absent,
         }
     }
-    fn skip_comment(&mut self) {
-        if self.peek() == Some(b'#') {
-            while !matches!(self.peek(), None | Some(b'\n')) {
-                self.pos += 1;
-            }
-        }
+    let Some((key, item)) = table.get_key_value(last) else {
+        return Found::Absent;
+    };
+    if !plain_key(text, key) {
+        return Found::Absent;
     }
-    /// Blank space, comments and newlines (inside arrays).
-    fn skip_space(&mut self) {
-        loop {
-            self.skip_blank();
-            self.skip_comment();
-            match self.peek() {
-                Some(b'\n' | b'\r') => self.pos += 1,
-                _ => return,
-            }
-        }
-    }
-    /// Expects the end of a line: blanks, an optional comment, then a newline or the end.
-    fn end_of_line(&mut self) -> Result<(), Diagnostic> {
-        self.skip_blank();
-        self.skip_comment();
-        if self.at("\r\n") {
-            self.pos += 2;
-            return Ok(());
-        }
-        match self.peek() {
-            None => Ok(()),
-            Some(b'\n') => {
-                self.pos += 1;
-                Ok(())
-            }
-            _ => Err(self.err("expected the end of the line")),
-        }
-    }
-    /// A one-line basic (`"…"`) or literal (`'…'`) string; returns the decoded text for keys
-    /// and the range inside the quotes.
-    fn one_line_string(&mut self) -> Result<(String, usize, usize), Diagnostic> {
-        let quote = self.peek().ok_or_else(|| self.err("expected a string"))?;
-        self.pos += 1;
-        let start = self.pos;
-        loop {
-            match self.peek() {
-                None | Some(b'\n') => return Err(self.err("unterminated string")),
-                Some(b) if b == quote => break,
-                Some(b'\\') if quote == b'"' => self.pos += 2,
-                Some(_) => self.pos += 1,
-            }
-        }
-        let end = self.pos;
-        self.pos += 1;
-        let raw = self.text.get(start..end).unwrap_or_default();
-        Ok((raw.to_string(), start, end))
-    }
-    fn multi_line_string(&mut self, delim: &str) -> Result<(), Diagnostic> {
-        self.pos += delim.len();
-        loop {
-            if self.at(delim) {
-                self.pos += delim.len();
-                // Up to two more quote characters may close the string (`""""`).
-                let q = delim.as_bytes().first().copied();
-                for _ in 0..2 {
-                    if self.peek() == q {
-                        self.pos += 1;
-                    }
-                }
-                return Ok(());
-            }
-            match self.peek() {
-                None => return Err(self.err("unterminated multi-line string")),
-                Some(b'\\') if delim == "\"\"\"" => self.pos += 2,
-                Some(_) => self.pos += 1,
-            }
-        }
-    }
-    /// A dotted key: `a`, `"a b".c`, `'x'`. Stops before `=` or `]`.
-    fn key(&mut self) -> Result<Vec<String>, Diagnostic> {
-        let mut parts = Vec::new();
-        loop {
-            self.skip_blank();
-            match self.peek() {
-                Some(b'"' | b'\'') => {
-                    let (raw, _, _) = self.one_line_string()?;
-                    if raw.contains('\\') {
-                        // Escaped keys never name the version; keep them distinct.
-                        parts.push(format!("\u{0}{raw}"));
-                    } else {
-                        parts.push(raw);
-                    }
-                }
-                Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
-                    let start = self.pos;
-                    while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                    {
-                        self.pos += 1;
-                    }
-                    parts.push(
-                        self.text
-                            .get(start..self.pos)
-                            .unwrap_or_default()
-                            .to_string(),
-                    );
-                }
-                _ => return Err(self.err("expected a key")),
-            }
-            self.skip_blank();
-            if self.peek() == Some(b'.') {
-                self.pos += 1;
-            } else {
-                return Ok(parts);
-            }
-        }
-    }
-    /// Any value, without recursion; strings and nested arrays/inline tables are skipped.
-    fn value(&mut self) -> Result<TomlValue, Diagnostic> {
-        self.skip_blank();
-        if self.at("\"\"\"") {
-            self.multi_line_string("\"\"\"")?;
-            return Ok(TomlValue::Other);
-        }
-        if self.at("'''") {
-            self.multi_line_string("'''")?;
-            return Ok(TomlValue::Other);
-        }
-        match self.peek() {
-            Some(b'"' | b'\'') => {
-                let quote = self.peek();
-                let (raw, start, end) = self.one_line_string()?;
-                if quote == Some(b'"') && raw.contains('\\') {
-                    return Ok(TomlValue::Other);
-                }
-                Ok(TomlValue::Str(start, end))
-            }
-            Some(b'[' | b'{') => {
-                let mut depth = 0usize;
-                loop {
-                    self.skip_space();
-                    if self.at("\"\"\"") {
-                        self.multi_line_string("\"\"\"")?;
-                        continue;
-                    }
-                    if self.at("'''") {
-                        self.multi_line_string("'''")?;
-                        continue;
-                    }
-                    match self.peek() {
-                        None => return Err(self.err("unterminated array or inline table")),
-                        Some(b'[' | b'{') => {
-                            depth += 1;
-                            self.pos += 1;
-                        }
-                        Some(b']' | b'}') => {
-                            depth = depth.saturating_sub(1);
-                            self.pos += 1;
-                            if depth == 0 {
-                                return Ok(TomlValue::Other);
-                            }
-                        }
-                        Some(b'"' | b'\'') => {
-                            self.one_line_string()?;
-                        }
-                        Some(_) => self.pos += 1,
-                    }
-                }
-            }
-            Some(_) => {
-                let start = self.pos;
-                while matches!(self.peek(), Some(b) if !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'#'))
-                {
-                    self.pos += 1;
-                }
-                if self.pos == start {
-                    return Err(self.err("expected a value"));
-                }
-                Ok(TomlValue::Other)
-            }
-            None => Err(self.err("expected a value")),
-        }
+    let at = key_start(key).or_else(|| item.span().map(|s| s.start));
+    match item {
+        Item::Value(Value::String(s)) => s
+            .span()
+            .filter(|span| text.get(span.clone()).is_some_and(one_line_without_escapes))
+            .map_or(Found::Other(at.unwrap_or(0)), |span| {
+                Found::Literal(Slot {
+                    start: span.start + 1,
+                    end: span.end - 1,
+                })
+            }),
+        Item::Value(_) => Found::Other(at.unwrap_or(0)),
+        // `version.workspace = true` or `[package.version]`: reported at its last entry.
+        Item::Table(t) => last_entry(t).map_or(Found::Absent, Found::Other),
+        Item::None | Item::ArrayOfTables(_) => Found::Absent,
     }
 }
 
+/// Byte offset of the key of the last entry written under `table`, at any depth through tables
+/// (arrays of tables excepted); `None` when it has none.
+fn last_entry(table: &Table) -> Option<usize> {
+    let mut last = None;
+    let mut stack = vec![table];
+    while let Some(t) = stack.pop() {
+        for (name, item) in t.iter() {
+            match item {
+                Item::Table(inner) => stack.push(inner),
+                Item::Value(_) => last = last.max(t.key(name).and_then(key_start)),
+                Item::None | Item::ArrayOfTables(_) => {}
+            }
+        }
+    }
+    last
+}
+
+/// Whether `[project] dynamic` lists `"version"`.
+fn dynamic_version(text: &str, root: &Table) -> bool {
+    let Some(Item::Table(project)) = root.get("project") else {
+        return false;
+    };
+    project
+        .get("dynamic")
+        .and_then(Item::span)
+        .and_then(|span| text.get(span))
+        .is_some_and(|s| s.contains("\"version\"") || s.contains("'version'"))
+}
+
+/// The version strings at `targets`, in file order. `where_` names the tables in messages.
 pub(super) fn locate(
     text: &str,
     targets: &[&[&str]],
     where_: &str,
 ) -> Result<Vec<Slot>, Diagnostic> {
-    let mut scan = Toml {
-        text,
-        pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
-    };
-    let mut table: Vec<String> = Vec::new();
+    let doc = Document::parse(text).map_err(|e| {
+        finding(
+            "version-file/invalid-toml",
+            e.span().map_or(1, |s| line_of(text, s.start)),
+            format!("the file is not valid TOML: {}", e.message()),
+            "fix the TOML syntax at the reported line",
+        )
+    })?;
+    let root = doc.as_table();
     let mut found = Vec::new();
     let mut not_literal: Option<usize> = None;
-    let mut dynamic = false;
-    loop {
-        scan.skip_blank();
-        scan.skip_comment();
-        match scan.peek() {
-            None => break,
-            Some(b'\n') => {
-                scan.pos += 1;
-                continue;
-            }
-            Some(b'\r') if scan.at("\r\n") => {
-                scan.pos += 2;
-                continue;
-            }
-            Some(b'[') => {
-                let array = scan.at("[[");
-                scan.pos += if array { 2 } else { 1 };
-                table = scan.key()?;
-                let close = if array { "]]" } else { "]" };
-                if !scan.at(close) {
-                    return Err(scan.err("expected `]` after the table name"));
-                }
-                scan.pos += close.len();
-                scan.end_of_line()?;
-                if array {
-                    // Array-of-tables entries never hold the package version.
-                    table.insert(0, "\u{0}[[".into());
-                }
-            }
-            Some(_) => {
-                let line = scan.pos;
-                let key = scan.key()?;
-                scan.skip_blank();
-                if scan.peek() != Some(b'=') {
-                    return Err(scan.err("expected `=` after the key"));
-                }
-                scan.pos += 1;
-                let full: Vec<&str> = table.iter().chain(&key).map(String::as_str).collect();
-                let value = scan.value()?;
-                let is_target = targets.contains(&full.as_slice());
-                match value {
-                    TomlValue::Str(start, end) if is_target => found.push(Slot { start, end }),
-                    _ if is_target => not_literal = Some(line),
-                    _ => {}
-                }
-                // `version.workspace = true` or `dynamic = ["version"]`.
-                if targets
-                    .iter()
-                    .any(|t| full.len() > t.len() && full.get(..t.len()) == Some(*t))
-                {
-                    not_literal = Some(line);
-                }
-                if full.last() == Some(&"dynamic")
-                    && full.first() == Some(&"project")
-                    && text
-                        .get(line..scan.pos)
-                        .is_some_and(|s| s.contains("\"version\"") || s.contains("'version'"))
-                {
-                    dynamic = true;
-                }
-                scan.end_of_line()?;
-            }
+    for target in targets {
+        match find(text, root, target) {
+            Found::Absent => {}
+            Found::Literal(slot) => found.push(slot),
+            Found::Other(at) => not_literal = not_literal.max(Some(at)),
         }
     }
+    found.sort_by_key(|s| s.start);
     if found.is_empty() {
-        let (message, help) = if dynamic {
+        let (message, help) = if dynamic_version(text, root) {
             (
                 "the version is declared `dynamic`, so the file does not hold it".to_string(),
                 "declare the version file that the build backend reads instead",
