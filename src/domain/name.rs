@@ -50,23 +50,8 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// The known name closest to `unknown`, if it is close enough to be a typo.
+/// The known name closest to `unknown` by Levenshtein distance, if it is close enough to be a
+/// typo (at most a third of its length, and at least 2, edits away).
 pub fn did_you_mean<'a>(
     unknown: &str,
     known: impl IntoIterator<Item = &'a str>,
@@ -74,7 +59,7 @@ pub fn did_you_mean<'a>(
     let limit = (unknown.chars().count() / 3).max(2);
     known
         .into_iter()
-        .map(|k| (edit_distance(unknown, k), k))
+        .map(|k| (strsim::levenshtein(unknown, k), k))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, k)| k)

@@ -398,22 +398,25 @@ fn next_link(link: &str) -> Option<&str> {
     })
 }
 
+/// What [`encode`] keeps as it is: the unreserved characters of RFC 3986.
+/// See: <https://www.rfc-editor.org/rfc/rfc3986#section-2.3>
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// What [`encode_path`] keeps as it is: the unreserved characters and `/`.
+const UNRESERVED_AND_SLASH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
+
 /// Percent-encodes a query value.
 pub fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// Percent-encodes a path, keeping `/`.
 pub fn encode_path(s: &str) -> String {
-    s.split('/').map(encode).collect::<Vec<_>>().join("/")
+    percent_encoding::utf8_percent_encode(s, UNRESERVED_AND_SLASH).to_string()
 }
 
 /// The git blob id of `bytes`: sha1 of `blob <len>\0<bytes>`, as git computes it.
