@@ -222,6 +222,7 @@ fn promote_into_prod_opens_a_draft_with_labels_and_reviewers() {
     assert_eq!(pr.labels, ["release"]);
     assert_eq!(pr.reviewers, ["octocat"]);
     let body = pr.body.clone().unwrap_or_default();
+    insta::assert_snapshot!("promote-prod-pull-request-body", body);
     assert!(
         body.contains("| `prod` | 0.4.1 | 0.4.2 **(changes)** |"),
         "{body}"
@@ -576,6 +577,14 @@ fn a_dry_run_with_a_token_reads_through_the_api_and_writes_nothing() {
         "{}",
         ran.stdout
     );
+    // The plan, the pull request and the calls a real run makes, as the reviewer reads them
+    // (without the runner's framing, whose token is random, and the token's mask).
+    let plan: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::"))
+        .collect();
+    insta::assert_snapshot!("promote-prod-dry-run-through-the-api", plan.join("\n"));
     assert!(w.fake.branches(OWNER, REPO) == ["main"]);
     w.assert_clean();
 }
