@@ -133,6 +133,15 @@ fn check_request(ws: &Workspace, req: &PromoteRequest) -> Result<(), Stop> {
     Ok(())
 }
 
+/// The environment the chart comes from: `--from`, else the one before `--to` (none when `--to`
+/// is the first).
+fn source_environment(ws: &Workspace, req: &PromoteRequest) -> Option<String> {
+    match &req.from {
+        Some(from) => Some(from.to_string()),
+        None => ws.config.previous_environment(&req.to).map(str::to_owned),
+    }
+}
+
 /// The branch a promotion's pull request comes from.
 fn branch_name(req: &PromoteRequest) -> String {
     format!("release-action/promote/{}-{}", req.chart, req.to)
@@ -223,11 +232,7 @@ pub fn plan_promotion(
             BumpLevel::Minor => Bump::Minor,
             BumpLevel::Major => Bump::Major,
         });
-    let from_env = req
-        .from
-        .as_ref()
-        .map(Name::to_string)
-        .or_else(|| ws.config.previous_environment(&req.to).map(str::to_owned));
+    let from_env = source_environment(ws, req);
     let facts = PromotionFacts {
         chart_version: Some(chart_version.clone()),
         chart_version_at: Some((chart_path.clone(), parsed.version_line)),

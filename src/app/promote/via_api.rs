@@ -7,7 +7,6 @@ use crate::adapters::fs::{MAX_CHANGELOG, MAX_SMALL_FILE};
 use crate::app::publish::{Draft, Publication, Publisher, PullSpec, Reading};
 use crate::app::workspace::Workspace;
 use crate::app::{RunEnv, Stop};
-use crate::domain::name::Name;
 
 /// A promotion, planned on what the engine read.
 pub struct PromoteJob<'a> {
@@ -22,12 +21,7 @@ pub struct PromoteJob<'a> {
 impl PromoteJob<'_> {
     /// The environment the chart comes from, when soak time applies to it.
     fn soaking_source(&self) -> Option<String> {
-        let from = self.req.from.as_ref().map(Name::to_string).or_else(|| {
-            self.ws
-                .config
-                .previous_environment(&self.req.to)
-                .map(str::to_owned)
-        })?;
+        let from = super::source_environment(self.ws, self.req)?;
         self.ws.config.soak.contains_key(&from).then_some(from)
     }
 }
