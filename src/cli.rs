@@ -174,6 +174,30 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Roll an environment (or one chart in it) back to an archived bill of materials.
+    Rollback {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The environment to roll back.
+        #[arg(long)]
+        env: Name,
+        /// Only this chart's pin (default: every entry of the bill of materials).
+        #[arg(long)]
+        chart: Option<Name>,
+        /// An archive (`releases/history/<env>/<file>` or its file name), or with `--chart` a
+        /// version it ran (default: the state before the last change).
+        #[arg(long, value_parser = parse_rollback_to)]
+        to: Option<crate::domain::rollback::Target>,
+        /// Why: goes into the pull request and a commit trailer.
+        #[arg(long)]
+        reason: String,
+        /// Print the plan (diffs and API calls) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the changes to the working tree; nothing goes to GitHub.
+        #[arg(long)]
+        local: bool,
+    },
     /// Write `.github/release-action.yml` inferred from the repository, with the evidence.
     Init {
         #[command(flatten)]
@@ -200,6 +224,31 @@ pub enum CliBump {
     Major,
     /// From the `[Unreleased]` change types.
     Auto,
+}
+
+/// `rollback --to`: a SemVer version, or an archive's file name or path.
+fn parse_rollback_to(text: &str) -> Result<crate::domain::rollback::Target, String> {
+    use crate::domain::rollback::Target;
+    if let Ok(v) = semver::Version::parse(text) {
+        return Ok(Target::Version(v));
+    }
+    let name_ok = text.len() <= 255
+        && text.ends_with(".yaml")
+        && !text.starts_with('/')
+        && text
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@+-/".contains(&b));
+    if name_ok {
+        Ok(Target::Archive(text.to_owned()))
+    } else {
+        Err(format!(
+            "`{}` is neither a version (SemVer 2) nor an archive such as `releases/history/prod/20260101T000000Z-promote-web-1.2.0.yaml`",
+            text.escape_debug()
+        ))
+    }
 }
 
 /// Builds the argument list the `action` subcommand stands for, from `INPUT_*` variables.

@@ -7,4 +7,5 @@ mod common;
 mod faults;
 mod promote;
 mod release;
+mod rollback;
 mod token;
