@@ -198,6 +198,20 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Delivery figures of every environment: deployments, lead time, failures, restores.
+    Report {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The window, in days back from now: `90` or `90d`.
+        #[arg(long, value_parser = parse_days)]
+        since: Option<u32>,
+        /// `markdown` (with Mermaid charts) or `json`.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: CliFormat,
+        /// Read the local git history instead of the GitHub API.
+        #[arg(long)]
+        local: bool,
+    },
     /// Write `.github/release-action.yml` inferred from the repository, with the evidence.
     Init {
         #[command(flatten)]
@@ -224,6 +238,38 @@ pub enum CliBump {
     Major,
     /// From the `[Unreleased]` change types.
     Auto,
+}
+
+/// `report --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliFormat {
+    /// A Markdown summary with Mermaid charts.
+    Markdown,
+    /// JSON, as `docs/report.schema.json` describes it.
+    Json,
+}
+
+impl From<CliFormat> for crate::app::report::ReportFormat {
+    fn from(f: CliFormat) -> Self {
+        match f {
+            CliFormat::Markdown => Self::Markdown,
+            CliFormat::Json => Self::Json,
+        }
+    }
+}
+
+/// `report --since`: a number of days, `90` or `90d`, from 1 to 3650.
+fn parse_days(text: &str) -> Result<u32, String> {
+    text.trim_end_matches('d')
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=3650).contains(d))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a number of days such as `90d`",
+                text.escape_debug()
+            )
+        })
 }
 
 /// `rollback --to`: a SemVer version, or an archive's file name or path.

@@ -290,6 +290,20 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             },
             env,
         ),
+        CliCommand::Report {
+            common,
+            since,
+            format,
+            local,
+        } => app::report::run_report(
+            &common.request(),
+            &app::report::ReportRequest {
+                since_days: *since,
+                format: (*format).into(),
+                local: *local,
+            },
+            env,
+        ),
         CliCommand::Action => Err(Stop::Usage("`action` cannot be nested".into())),
     }
 }

@@ -14,6 +14,7 @@ pub mod notes;
 pub mod promote;
 pub mod publish;
 pub mod release;
+pub mod report;
 pub mod rollback;
 pub mod snapshot;
 pub mod tags;

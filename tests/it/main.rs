@@ -9,6 +9,7 @@ mod init;
 mod judge_change;
 mod notes;
 mod promote;
+mod report;
 mod rollback;
 mod snapshot;
 mod validate_tag;
