@@ -381,3 +381,28 @@ fn rollback_opens_a_ready_pull_request_labelled_rollback() {
     assert_eq!(String::from_utf8_lossy(&bom), older);
     fake.assert_clean();
 }
+
+#[test]
+fn report_writes_the_delivery_summary() {
+    let steps = release_action_steps("report.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let table = [("inputs.since || '90d'", "90d")];
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        json!({ "repository": { "default_branch": "main" } }),
+        &[],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    assert!(
+        ran.summary.contains("## Delivery report"),
+        "{}",
+        ran.summary
+    );
+    assert!(ran.summary.contains("| `staging` | 1 |"), "{}", ran.summary);
+    assert!(ran.summary.contains("xychart-beta"), "{}", ran.summary);
+    fake.assert_clean();
+}
