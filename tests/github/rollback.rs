@@ -388,3 +388,23 @@ fn bad_rollback_requests_are_refused_before_github_is_asked_anything() {
     );
     w.assert_clean();
 }
+
+#[test]
+fn a_dry_run_rollback_through_the_api_prints_the_plan_and_writes_nothing() {
+    let w = World::demo();
+    promoted_into_staging(&w);
+    let ran = rollback(&w, &[("env", "staging"), ("dry-run", "true")]);
+    ran.expect_code(0);
+    assert_eq!(ran.writes(), 0, "{:#?}", ran.request_lines());
+    for part in [
+        "-  frontend: 1.1.0\n+  frontend: 1.0.0\n",
+        "# pull request: Roll back staging to 20261110T090000Z-promote-frontend-1.1.0.yaml (release-action/rollback/staging), labelled `rollback`",
+    ] {
+        assert!(ran.stdout.contains(part), "missing {part:?} in\n{}", ran.stdout);
+    }
+    assert!(w
+        .fake
+        .branch_sha(OWNER, REPO, "release-action/rollback/staging")
+        .is_none());
+    w.assert_clean();
+}
