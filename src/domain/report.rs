@@ -98,6 +98,8 @@ pub struct Deployment {
     pub pr: Option<u64>,
     /// Whether it was a rollback.
     pub rollback: bool,
+    /// Whether release-action made it (its branch or trailers), rather than a hand edit.
+    pub by_release_action: bool,
     /// The chart pins it changed.
     pub pins: Vec<Pin>,
 }
@@ -161,6 +163,15 @@ pub fn is_rollback(message: &str) -> bool {
         .lines()
         .any(|l| l.starts_with("Release-Action-Rollback:"))
         || message.contains("release-action/rollback/")
+}
+
+/// Whether release-action made a change: its commit carries the plan trailer, or merges one
+/// of its `release-action/<command>/…` branches.
+pub fn is_by_release_action(message: &str) -> bool {
+    message
+        .lines()
+        .any(|l| l.starts_with("Release-Action-Plan:") || l.starts_with("Release-Action-Rollback:"))
+        || message.contains("release-action/")
 }
 
 /// The pull request a commit message names: `Merge pull request #12 from …` or a squash
@@ -304,6 +315,7 @@ fn env_figures(
             author: c.author.clone(),
             pr: c.pr,
             rollback,
+            by_release_action: is_by_release_action(&c.message),
             pins,
         });
         before = c.charts.clone();
@@ -446,7 +458,11 @@ pub fn render_markdown(r: &Report, date: impl Fn(i64) -> String) -> String {
                 "| {} | {}{} | {} | {} | `{}` |\n",
                 date(d.at),
                 if d.rollback { "**rollback** " } else { "" },
-                what,
+                if d.by_release_action {
+                    what
+                } else {
+                    format!("{what} (by hand)")
+                },
                 d.pr.map(|n| format!("#{n}")).unwrap_or_else(|| "—".into()),
                 cell(&d.author),
                 d.sha.chars().take(12).collect::<String>()
@@ -598,5 +614,12 @@ mod tests {
             "Merge pull request #4 from o/release-action/rollback/prod"
         ));
         assert!(!is_rollback("Promote web 1.2.0 to prod"));
+        assert!(is_by_release_action(
+            "Promote web\n\nRelease-Action-Plan: 1234\n"
+        ));
+        assert!(is_by_release_action(
+            "Merge pull request #9 from o/release-action/promote/web-prod"
+        ));
+        assert!(!is_by_release_action("Bump web by hand"));
     }
 }
