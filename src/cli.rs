@@ -42,7 +42,9 @@ impl CliCommand {
             | Self::Notes { common, .. }
             | Self::Promote { common, .. }
             | Self::Bom { common, .. }
-            | Self::Snapshot { common, .. } => Some(common),
+            | Self::Snapshot { common, .. }
+            | Self::Rollback { common, .. }
+            | Self::Report { common, .. } => Some(common),
             Self::Action => None,
         }
     }
@@ -191,6 +193,44 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Roll an environment (or one chart in it) back to an archived bill of materials.
+    Rollback {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The environment to roll back.
+        #[arg(long)]
+        env: Name,
+        /// Only this chart's pin (default: every entry of the bill of materials).
+        #[arg(long)]
+        chart: Option<Name>,
+        /// An archive (`releases/history/<env>/<file>` or its file name), or with `--chart` a
+        /// version it ran (default: the state before the last change).
+        #[arg(long, value_parser = parse_rollback_to)]
+        to: Option<crate::domain::rollback::Target>,
+        /// Why: goes into the pull request and a commit trailer.
+        #[arg(long)]
+        reason: String,
+        /// Print the plan (diffs and API calls) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the changes to the working tree; nothing goes to GitHub.
+        #[arg(long)]
+        local: bool,
+    },
+    /// Delivery figures of every environment: deployments, lead time, failures, restores.
+    Report {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The window, in days back from now: `90` or `90d`.
+        #[arg(long, value_parser = parse_days)]
+        since: Option<u32>,
+        /// `markdown` (with Mermaid charts) or `json`.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: CliFormat,
+        /// Read the local git history instead of the GitHub API.
+        #[arg(long)]
+        local: bool,
+    },
     /// Write `.github/release-action.yml` inferred from the repository, with the evidence.
     Init {
         #[command(flatten)]
@@ -217,6 +257,63 @@ pub enum CliBump {
     Major,
     /// From the `[Unreleased]` change types.
     Auto,
+}
+
+/// `report --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliFormat {
+    /// A Markdown summary with Mermaid charts.
+    Markdown,
+    /// JSON, as `docs/report.schema.json` describes it.
+    Json,
+}
+
+impl From<CliFormat> for crate::app::report::ReportFormat {
+    fn from(f: CliFormat) -> Self {
+        match f {
+            CliFormat::Markdown => Self::Markdown,
+            CliFormat::Json => Self::Json,
+        }
+    }
+}
+
+/// `report --since`: a number of days, `90` or `90d`, from 1 to 3650.
+fn parse_days(text: &str) -> Result<u32, String> {
+    text.trim_end_matches('d')
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=3650).contains(d))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a number of days such as `90d`",
+                text.escape_debug()
+            )
+        })
+}
+
+/// `rollback --to`: a SemVer version, or an archive's file name or path.
+fn parse_rollback_to(text: &str) -> Result<crate::domain::rollback::Target, String> {
+    use crate::domain::rollback::Target;
+    if let Ok(v) = semver::Version::parse(text) {
+        return Ok(Target::Version(v));
+    }
+    let name_ok = text.len() <= 255
+        && text.ends_with(".yaml")
+        && !text.starts_with('/')
+        && text
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@+-/".contains(&b));
+    if name_ok {
+        Ok(Target::Archive(text.to_owned()))
+    } else {
+        Err(format!(
+            "`{}` is neither a version (SemVer 2) nor an archive such as `releases/history/prod/20260101T000000Z-promote-web-1.2.0.yaml`",
+            text.escape_debug()
+        ))
+    }
 }
 
 /// Builds the argument list the `action` subcommand stands for, from `INPUT_*` variables.

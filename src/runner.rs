@@ -296,6 +296,42 @@ fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
             },
             env,
         ),
+        CliCommand::Rollback {
+            common,
+            env: target,
+            chart,
+            to,
+            reason,
+            dry_run,
+            local,
+        } => app::rollback::run_rollback(
+            &common.request(),
+            &app::rollback::RollbackRequest {
+                env: target.clone(),
+                chart: chart.clone(),
+                to: to
+                    .clone()
+                    .unwrap_or(crate::domain::rollback::Target::Previous),
+                reason: reason.clone(),
+                dry_run: *dry_run,
+                local: *local,
+            },
+            env,
+        ),
+        CliCommand::Report {
+            common,
+            since,
+            format,
+            local,
+        } => app::report::run_report(
+            &common.request(),
+            &app::report::ReportRequest {
+                since_days: *since,
+                format: (*format).into(),
+                local: *local,
+            },
+            env,
+        ),
         CliCommand::Action => Err(Stop::Usage("`action` cannot be nested".into())),
     }
 }

@@ -212,6 +212,87 @@ pub fn read_files(
     Ok(files)
 }
 
+/// A commit that changed a path: id, committer date (Unix seconds), author name, message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedCommit {
+    /// The commit id.
+    pub sha: String,
+    /// The committer date.
+    pub at: i64,
+    /// The author's name.
+    pub author: String,
+    /// The full message.
+    pub message: String,
+}
+
+/// The commits of `HEAD` that changed `path`, newest first, committed at or after `since`
+/// (`None`: all) and at or before `until` (`None`: now), at most `max`.
+pub fn log_path(
+    root: &Path,
+    path: &str,
+    since: Option<i64>,
+    until: Option<i64>,
+    max: usize,
+) -> Result<Vec<LoggedCommit>, GitError> {
+    if !root.join(".git").exists() {
+        return Err(GitError::NotARepository(root.display().to_string()));
+    }
+    let mut args = vec![
+        "log".to_owned(),
+        format!("--max-count={max}"),
+        "--format=%H%x00%ct%x00%an%x00%B%x1e".to_owned(),
+    ];
+    if let Some(s) = since {
+        args.push(format!("--since=@{s}"));
+    }
+    if let Some(u) = until {
+        args.push(format!("--until=@{u}"));
+    }
+    args.extend(["HEAD".to_owned(), "--".to_owned(), path.to_owned()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = git(root, &refs)?;
+    let text = String::from_utf8_lossy(&out);
+    Ok(text
+        .split('\x1e')
+        .filter_map(|record| {
+            let mut parts = record.trim_start_matches('\n').splitn(4, '\0');
+            let sha = parts.next()?.to_owned();
+            let at = parts.next()?.parse().ok()?;
+            let author = parts.next()?.to_owned();
+            let message = parts.next().unwrap_or_default().to_owned();
+            (sha.len() >= 40).then_some(LoggedCommit {
+                sha,
+                at,
+                author,
+                message,
+            })
+        })
+        .collect())
+}
+
+/// Every tag with its date: the tagger's for an annotated tag, the commit's for a lightweight
+/// one.
+pub fn tag_dates(root: &Path) -> Result<Vec<(String, i64)>, GitError> {
+    if !root.join(".git").exists() {
+        return Err(GitError::NotARepository(root.display().to_string()));
+    }
+    let out = git(
+        root,
+        &[
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(creatordate:unix)",
+            "refs/tags",
+        ],
+    )?;
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| {
+            let (name, at) = l.split_once('\0')?;
+            Some((name.to_owned(), at.trim().parse().ok()?))
+        })
+        .collect())
+}
+
 fn split_z(bytes: &[u8]) -> Vec<String> {
     bytes
         .split(|&b| b == 0)

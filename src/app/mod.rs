@@ -14,6 +14,8 @@ pub mod notes;
 pub mod promote;
 pub mod publish;
 pub mod release;
+pub mod report;
+pub mod rollback;
 pub mod snapshot;
 pub mod tags;
 pub mod validate_tag;

@@ -10,6 +10,8 @@ pub mod helmignore;
 pub mod infer;
 pub mod name;
 pub mod promotion;
+pub mod report;
+pub mod rollback;
 pub mod rules;
 pub mod tag;
 pub mod values;

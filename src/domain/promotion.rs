@@ -58,6 +58,9 @@ pub struct PromotionFacts {
     pub soak_required: Option<Duration>,
     /// Time since the source environment's bill of materials last changed, if known.
     pub soak_elapsed: Option<Duration>,
+    /// Versions of the chart that a rollback withdrew, per environment (see
+    /// [`super::rollback::withdrawn_versions`]).
+    pub withdrawn: BTreeMap<String, Vec<Version>>,
 }
 
 /// The decision: what moves where.
@@ -274,6 +277,14 @@ pub fn decide(
         }
     }
 
+    // A rolled-back version never comes back without a new release: the environment that
+    // withdrew it takes only a higher one, and no environment takes it again.
+    if !already_done {
+        if let Some(d) = withdrawn_finding(chart, &request.to, &version, &facts.withdrawn) {
+            findings.push(d);
+        }
+    }
+
     if let (Some(src), Some(required), false) = (&from, facts.soak_required, already_done) {
         match facts.soak_elapsed {
             Some(elapsed) if elapsed < required => findings.push(
@@ -306,6 +317,43 @@ pub fn decide(
         bump_chart: bump_chart && !already_done,
         already_done,
         warnings,
+    })
+}
+
+/// Why `version` may not go to `to` after a rollback, if it may not.
+fn withdrawn_finding(
+    chart: &str,
+    to: &str,
+    version: &Version,
+    withdrawn: &BTreeMap<String, Vec<Version>>,
+) -> Option<Diagnostic> {
+    let help = |above: &Version| {
+        format!("release a version above {above} (into the first environment: `--bump patch` or a higher `--version`) and promote that")
+    };
+    if let Some((env, _)) = withdrawn.iter().find(|(_, vs)| {
+        vs.iter()
+            .any(|w| w.cmp_precedence(version) == Ordering::Equal)
+    }) {
+        return Some(
+            Diagnostic::error(
+                "promotion/rolled-back",
+                format!(
+                    "`{chart}` {version} was rolled back in `{env}`; it cannot be promoted again"
+                ),
+            )
+            .with_help(help(version)),
+        );
+    }
+    let highest = withdrawn
+        .get(to)?
+        .iter()
+        .max_by(|a, b| a.cmp_precedence(b))?;
+    (version.cmp_precedence(highest) != Ordering::Greater).then(|| {
+        Diagnostic::error(
+            "promotion/rolled-back",
+            format!("`{to}` rolled back `{chart}` {highest}; the next version it takes must be above it, and {version} is not"),
+        )
+        .with_help(help(highest))
     })
 }
 
@@ -366,6 +414,35 @@ mod tests {
             Err(Err(d)) => d.iter().map(|d| d.code).collect(),
             other => panic!("expected findings, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_rolled_back_version_is_refused_until_a_higher_release() {
+        let mut f = facts("1.1.0", &[("dev", "1.1.0"), ("staging", "1.0.0")]);
+        f.withdrawn.insert("staging".into(), vec![v("1.1.0")]);
+        let into_staging = req(None, "staging", VersionChoice::Default);
+        assert_eq!(
+            codes(decide(&envs(), &into_staging, &f)),
+            ["promotion/rolled-back"]
+        );
+        let into_dev = req(None, "dev", VersionChoice::Exact(v("1.1.0")));
+        let mut g = facts("1.1.0", &[("dev", "1.0.0")]);
+        g.withdrawn = f.withdrawn.clone();
+        assert_eq!(
+            codes(decide(&envs(), &into_dev, &g)),
+            ["promotion/rolled-back"]
+        );
+        let newer = req(None, "dev", VersionChoice::Exact(v("1.1.1")));
+        assert!(decide(&envs(), &newer, &g).is_ok());
+        let mut h = facts("1.1.1", &[("dev", "1.0.5"), ("staging", "1.0.0")]);
+        h.withdrawn = f.withdrawn.clone();
+        assert_eq!(
+            codes(decide(&envs(), &into_staging, &h)),
+            ["promotion/rolled-back"]
+        );
+        let mut k = facts("1.1.1", &[("dev", "1.1.1"), ("staging", "1.0.0")]);
+        k.withdrawn = f.withdrawn;
+        assert!(decide(&envs(), &into_staging, &k).is_ok());
     }
 
     #[test]

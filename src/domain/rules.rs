@@ -387,6 +387,10 @@ pub const RULES: &[Rule] = &[
         "a promotion skips an environment or goes backwards",
     ),
     fixed(
+        "promotion/rolled-back",
+        "a promotion brings back a version that a rollback withdrew",
+    ),
+    fixed(
         "promotion/soak",
         "a version has not soaked long enough in the source environment",
     ),
@@ -401,6 +405,26 @@ pub const RULES: &[Rule] = &[
     fixed(
         "publish/foreign-commits",
         "the action's branch holds commits it did not make",
+    ),
+    fixed(
+        "rollback/never-pinned",
+        "a rollback names a version the environment never ran",
+    ),
+    fixed(
+        "rollback/no-history",
+        "a rollback into an environment that has no archive to go back to",
+    ),
+    fixed(
+        "rollback/not-in-archive",
+        "a rollback of one chart names an archive that does not pin it",
+    ),
+    fixed(
+        "rollback/unknown-archive",
+        "a rollback names an archive that does not exist",
+    ),
+    fixed(
+        "rollback/unknown-chart",
+        "a rollback names a chart that does not exist",
     ),
     fixed(
         "snapshot/exists",

@@ -7,4 +7,6 @@ mod common;
 mod faults;
 mod promote;
 mod release;
+mod report;
+mod rollback;
 mod token;

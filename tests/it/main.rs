@@ -10,6 +10,8 @@ mod judge_change;
 mod notes;
 mod promote;
 mod reading;
+mod report;
+mod rollback;
 mod snapshot;
 mod validate_tag;
 mod workflows;

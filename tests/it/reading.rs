@@ -17,6 +17,8 @@ fn the_help_says_what_each_command_does() {
         "promote",
         "bom",
         "snapshot",
+        "rollback",
+        "report",
         "notes",
         "init",
     ] {

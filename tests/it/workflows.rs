@@ -329,3 +329,80 @@ fn snapshot_opens_a_pull_request_with_the_file() {
     assert_eq!(fake.pulls(OWNER, REPO).len(), 1);
     fake.assert_clean();
 }
+
+#[test]
+fn rollback_opens_a_ready_pull_request_labelled_rollback() {
+    let steps = release_action_steps("rollback.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let archive = "releases/history/prod/20261110T090000Z-promote-backend-0.4.1.yaml";
+    let older = s
+        .read("releases/prod.yaml")
+        .replace("  backend: 0.4.1\n", "  backend: 0.4.0\n");
+    s.write(archive, &older);
+    fake.commit_files(
+        OWNER,
+        REPO,
+        "main",
+        &[(archive, older.as_str())],
+        "archive\n",
+        None,
+    );
+    let table = [
+        ("steps.app-token.outputs.token || github.token", TOKEN),
+        ("inputs.env", "prod"),
+        ("inputs.reason", "latency doubled"),
+        ("inputs.chart", ""),
+        ("inputs.to", ""),
+        ("inputs.dry-run", "false"),
+    ];
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        json!({ "inputs": {}, "repository": { "default_branch": "main" } }),
+        &[],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    assert_eq!(ran.output("branch"), "release-action/rollback/prod");
+    let pulls = fake.pulls(OWNER, REPO);
+    assert_eq!(pulls.len(), 1);
+    assert!(!pulls[0].draft);
+    assert_eq!(pulls[0].labels, ["rollback", "release"]);
+    let bom = fake
+        .file_at(
+            OWNER,
+            REPO,
+            "release-action/rollback/prod",
+            "releases/prod.yaml",
+        )
+        .expect("bom");
+    assert_eq!(String::from_utf8_lossy(&bom), older);
+    fake.assert_clean();
+}
+
+#[test]
+fn report_writes_the_delivery_summary() {
+    let steps = release_action_steps("report.yml");
+    assert_eq!(steps.len(), 1);
+    let s = Sandbox::demo();
+    let fake = fake_with_demo();
+    let table = [("inputs.since || '90d'", "90d")];
+    let ran = run_step(
+        &s,
+        &resolve(&steps[0], &table),
+        json!({ "repository": { "default_branch": "main" } }),
+        &[],
+        Some(&fake),
+    );
+    ran.expect_code(0);
+    assert!(
+        ran.summary.contains("## Delivery report"),
+        "{}",
+        ran.summary
+    );
+    assert!(ran.summary.contains("| `staging` | 1 |"), "{}", ran.summary);
+    assert!(ran.summary.contains("xychart-beta"), "{}", ran.summary);
+    fake.assert_clean();
+}

@@ -33,6 +33,19 @@ pub struct TagRef {
     pub annotated: bool,
 }
 
+/// A commit as a history listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitSummary {
+    /// The commit id.
+    pub sha: String,
+    /// The full message.
+    pub message: String,
+    /// The author's login, else their name.
+    pub author: String,
+    /// The committer's date (Unix seconds).
+    pub at: i64,
+}
+
 /// A release to create.
 #[derive(Debug, Clone)]
 pub struct NewRelease<'a> {
@@ -242,6 +255,72 @@ impl GitHub {
             .and_then(|c| c.commit.committer.as_ref())
             .and_then(|who| who.date)
             .and_then(|d| time::OffsetDateTime::from_unix_timestamp(d.timestamp()).ok()))
+    }
+
+    /// The commits of the default branch that changed `path`, newest first, committed within
+    /// `[since, until]` (RFC 3339, either open), up to `max_pages` pages of 100.
+    pub async fn commits_touching(
+        &self,
+        path: &str,
+        since: Option<&str>,
+        until: Option<&str>,
+        max_pages: usize,
+    ) -> Result<Vec<CommitSummary>, GitHubError> {
+        let mut query = format!("/commits?path={}&per_page=100", encode(path));
+        if let Some(s) = since {
+            query.push_str(&format!("&since={}", encode(s)));
+        }
+        if let Some(u) = until {
+            query.push_str(&format!("&until={}", encode(u)));
+        }
+        let commits: Vec<RepoCommit> = self.list(&self.repo_path(&query), max_pages).await?;
+        Ok(commits
+            .into_iter()
+            .map(|c| CommitSummary {
+                author: c
+                    .author
+                    .as_ref()
+                    .map(|a| a.login.clone())
+                    .or_else(|| c.commit.author.as_ref().map(|a| a.name.clone()))
+                    .unwrap_or_default(),
+                at: c
+                    .commit
+                    .committer
+                    .as_ref()
+                    .and_then(|who| who.date)
+                    .map(|d| d.timestamp())
+                    .unwrap_or_default(),
+                message: c.commit.message,
+                sha: c.sha,
+            })
+            .collect())
+    }
+
+    /// When a tag was made: the tagger's date of an annotated tag object, or the committer's
+    /// date of the commit a lightweight tag names.
+    pub async fn tag_date(&self, tag: &TagRef) -> Result<Option<i64>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Who {
+            date: String,
+        }
+        #[derive(Deserialize)]
+        struct Dated {
+            #[serde(alias = "committer")]
+            tagger: Option<Who>,
+        }
+        let path = if tag.annotated {
+            self.repo_path(&format!("/git/tags/{}", encode(&tag.sha)))
+        } else {
+            self.repo_path(&format!("/git/commits/{}", encode(&tag.sha)))
+        };
+        let dated: Option<Dated> = self.find(&path).await?;
+        Ok(dated
+            .and_then(|d| d.tagger)
+            .and_then(|w| {
+                time::OffsetDateTime::parse(&w.date, &time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .map(|t| t.unix_timestamp()))
     }
 
     /// Creates a tree on `base_tree` with inline file contents.

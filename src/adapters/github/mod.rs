@@ -16,7 +16,7 @@ use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 
 mod endpoints;
-pub use endpoints::{Call, NewRelease, TagRef, Tree};
+pub use endpoints::{Call, CommitSummary, NewRelease, TagRef, Tree};
 pub use octocrab::models::commits::{CommitComparison, GithubCommitStatus};
 pub use octocrab::models::pulls::PullRequest;
 pub use octocrab::models::repos::{DiffEntry, Release};

@@ -20,7 +20,7 @@ use crate::domain::promotion::{
     decide, known_environment, PromotionFacts, PromotionPlan, PromotionRequest, VersionChoice,
 };
 use crate::domain::version::Bump;
-use crate::domain::{bom, chart};
+use crate::domain::{bom, chart, rollback};
 use crate::report::{md_cell, render_mermaid};
 use via_api::PromoteJob;
 
@@ -92,6 +92,7 @@ pub fn run_promote(
         |path| ws.read_small(path),
         |path| ws.read_changelog(path),
         None,
+        &local_history(&ws)?,
     )?;
     let mut out = outcome_for(&plan);
     if plan.decision.already_done {
@@ -142,6 +143,19 @@ fn source_environment(ws: &Workspace, req: &PromoteRequest) -> Option<String> {
     }
 }
 
+/// Every archive path under `<releases-dir>/history/<env>/` in the working tree.
+fn local_history(ws: &Workspace) -> Result<Vec<String>, Stop> {
+    let dir = format!("{}/history", ws.config.releases_dir);
+    let mut paths = Vec::new();
+    for env in &ws.config.environments {
+        let sub = format!("{dir}/{env}");
+        for name in ws.repo.list_files(&sub).map_err(fs_stop)? {
+            paths.push(format!("{sub}/{name}"));
+        }
+    }
+    Ok(paths)
+}
+
 /// The branch a promotion's pull request comes from.
 fn branch_name(req: &PromoteRequest) -> String {
     format!("release-action/promote/{}-{}", req.chart, req.to)
@@ -163,7 +177,8 @@ fn version_choice(req: &PromoteRequest) -> Result<VersionChoice, Stop> {
 pub type SoakElapsed = Option<std::time::Duration>;
 
 /// Builds the plan from files read through `read_small` and `read_changelog` (the working
-/// tree, or the base branch through the API).
+/// tree, or the base branch through the API); `history` lists the paths under
+/// `<releases-dir>/history/`, whose rollback records withdraw versions.
 pub fn plan_promotion(
     ws: &Workspace,
     req: &PromoteRequest,
@@ -171,6 +186,7 @@ pub fn plan_promotion(
     read_small: impl Fn(&str) -> Result<Option<String>, Stop>,
     read_changelog: impl Fn(&str) -> Result<Option<String>, Stop>,
     soak_elapsed: SoakElapsed,
+    history: &[String],
 ) -> Result<PromotePlan, Stop> {
     let choice = version_choice(req)?;
     let component = ws
@@ -246,6 +262,11 @@ pub fn plan_promotion(
             .as_ref()
             .and_then(|f| ws.config.soak.get(f).copied()),
         soak_elapsed,
+        withdrawn: rollback::withdrawn_versions(
+            history.iter().map(String::as_str),
+            &ws.config.releases_dir,
+            &req.chart,
+        ),
     };
     let exact = matches!(choice, VersionChoice::Exact(_));
     let request = PromotionRequest {

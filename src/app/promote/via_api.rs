@@ -56,7 +56,14 @@ impl Publisher for PromoteJob<'_> {
             std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
         });
         let read = |p: &str| Ok(reading.files.get(p).cloned());
-        let plan = plan_promotion(self.ws, self.req, self.env, read, read, soak)?;
+        let prefix = format!("{}/history/", self.ws.config.releases_dir);
+        let history: Vec<String> = reading
+            .paths
+            .iter()
+            .filter(|p| p.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let plan = plan_promotion(self.ws, self.req, self.env, read, read, soak, &history)?;
         let mut outcome = outcome_for(&plan);
         let d = &plan.decision;
         if d.already_done {

@@ -95,6 +95,11 @@ pub trait Publisher {
     fn branch(&self) -> String;
     /// The files the plan reads, each with its size limit.
     fn wanted(&self) -> Vec<(String, u64)>;
+    /// More files to read, chosen from the paths of the tree that was read (the archives of
+    /// an environment), each with its size limit.
+    fn wanted_in(&self, _paths: &BTreeSet<String>) -> Vec<(String, u64)> {
+        Vec::new()
+    }
     /// A path whose last change the plan needs (the soak time of an environment).
     fn last_change_of(&self) -> Option<String> {
         None
@@ -160,7 +165,10 @@ pub async fn apply(
             .and_then(|s| s.head.clone());
         let read_from = built_on.clone().unwrap_or_else(|| base_sha.clone());
         let tree = gh.tree(&read_from).await.map_err(api_failure)?;
-        let files = read_at(gh, repo, &read_from, &tree.blobs, &job.wanted()).await?;
+        let paths: BTreeSet<String> = tree.blobs.keys().cloned().collect();
+        let mut wanted = job.wanted();
+        wanted.extend(job.wanted_in(&paths));
+        let files = read_at(gh, repo, &read_from, &tree.blobs, &wanted).await?;
         let last_change = match job.last_change_of() {
             Some(path) => gh
                 .last_change(&base_sha, &path)
@@ -173,7 +181,7 @@ pub async fn apply(
             base_sha: base_sha.clone(),
             branch: state.clone(),
             on_branch: built_on.is_some(),
-            paths: tree.blobs.keys().cloned().collect(),
+            paths,
             files,
             last_change,
         };
