@@ -9,6 +9,7 @@ mod init;
 mod judge_change;
 mod notes;
 mod promote;
+mod repeated_keys;
 mod snapshot;
 mod validate_tag;
 mod workflows;
