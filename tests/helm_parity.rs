@@ -2,8 +2,10 @@
 //! ships it as a library and works offline) loads and lints every chart of
 //! `../shared/corpus/charts/`, and `check`'s chart findings must agree: where Helm's loader
 //! refuses a chart or `helm lint` reports an error in its Chart.yaml (what chart-testing runs),
-//! `check` reports an error; where Helm takes it, `check` reports none. The disagreements are
-//! exactly the ones `docs/helm-parity.md` lists, each with its reason.
+//! `check` reports an error; where Helm takes it, `check` reports none, and the version bump
+//! `promote` makes changes only the characters of the version. The disagreements are exactly
+//! the ones `docs/helm-parity.md` lists, each with its reason, and the counts it records are the
+//! ones found.
 //!
 //! Python with `helm_python` is found at `RELEASE_ACTION_HELM_PYTHON`, else in `.ci/.venv`
 //! (which `.ci/lint` creates), else a venv under `target/` is made and the wheel installed from
@@ -15,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use release_action::domain::chart::validate_chart;
+use release_action::domain::chart::{parse_chart, set_chart_version, validate_chart};
 use release_action::domain::values::validate_values;
 
 const WHEEL: &str = "helm-python-sdk==0.2.2";
@@ -126,6 +128,17 @@ fn helm_verdicts(dirs: &[PathBuf]) -> BTreeMap<PathBuf, Option<String>> {
         .collect()
 }
 
+/// The chart metadata Helm's loader reads from the chart in `dir`.
+fn helm_metadata(dir: &Path) -> serde_json::Value {
+    let out = Command::new(helm_python())
+        .arg(manifest().join("tests/helm/oracle.py"))
+        .arg(dir)
+        .output()
+        .expect("run the Helm oracle");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oracle json");
+    json[dir.to_string_lossy().as_ref()]["metadata"].clone()
+}
+
 /// `check`'s errors for the chart in `dir`: its Chart.yaml, and its values.yaml.
 fn our_errors(dir: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join("Chart.yaml")).unwrap_or_default();
@@ -160,6 +173,45 @@ fn documented() -> BTreeSet<String> {
         .collect()
 }
 
+/// The counts `docs/helm-parity.md` records for the corpus: (charts, agree).
+fn documented_counts() -> (usize, usize) {
+    let doc = std::fs::read_to_string(manifest().join("docs/helm-parity.md")).expect("doc");
+    let row = doc
+        .lines()
+        .find_map(|l| l.strip_prefix("| `../shared/corpus/charts/` |"))
+        .expect("a corpus row in the agreement table");
+    let cells: Vec<usize> = row
+        .split('|')
+        .take(2)
+        .map(|c| c.trim().parse().expect("a count"))
+        .collect();
+    (cells[0], cells[1])
+}
+
+/// Why bumping the chart in `dir` to the next patch version does not change exactly the
+/// characters of its version, if it does not.
+fn bump_problem(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("Chart.yaml")).unwrap_or_default();
+    let chart = parse_chart(&text, "Chart.yaml").ok()?;
+    let current = semver::Version::parse(chart.version.trim_start_matches('v')).ok()?;
+    let next = semver::Version::new(current.major, current.minor, current.patch + 1);
+    let out = match set_chart_version(&text, &next) {
+        Ok(out) => out,
+        Err(e) => return Some(format!("refused: {e}")),
+    };
+    let before: Vec<&str> = text.split('\n').collect();
+    let after: Vec<&str> = out.split('\n').collect();
+    let changed: Vec<usize> = (0..before.len().max(after.len()))
+        .filter(|&i| before.get(i) != after.get(i))
+        .collect();
+    let line = chart.version_line - 1;
+    let expected = before
+        .get(line)
+        .map(|l| l.replacen(&chart.version, &next.to_string(), 1));
+    (changed != [line] || after.get(line).copied() != expected.as_deref())
+        .then(|| format!("changed lines {changed:?}, version on line {}", line + 1))
+}
+
 #[test]
 fn check_agrees_with_helm_on_every_corpus_chart() {
     let root = corpus().join("charts");
@@ -169,6 +221,7 @@ fn check_agrees_with_helm_on_every_corpus_chart() {
     let helm = helm_verdicts(&dirs);
     let mut agree = 0;
     let mut disagree = BTreeMap::new();
+    let mut unbumpable = Vec::new();
     for (dir, verdict) in &helm {
         let ours = our_errors(dir);
         let rel = dir
@@ -179,7 +232,13 @@ fn check_agrees_with_helm_on_every_corpus_chart() {
         if verdict.is_some() != ours.is_empty() {
             agree += 1;
         } else {
-            disagree.insert(rel, (verdict.clone(), ours));
+            disagree.insert(rel.clone(), (verdict.clone(), ours.clone()));
+        }
+        // Where both take the chart, `promote` can bump it.
+        if verdict.is_none() && ours.is_empty() {
+            if let Some(problem) = bump_problem(dir) {
+                unbumpable.push(format!("{rel}: {problem}"));
+            }
         }
     }
     let refused = helm.values().filter(|v| v.is_some()).count();
@@ -193,6 +252,16 @@ fn check_agrees_with_helm_on_every_corpus_chart() {
         found,
         documented(),
         "disagreements must be exactly those docs/helm-parity.md explains:\n{disagree:#?}"
+    );
+    assert_eq!(
+        (helm.len(), agree),
+        documented_counts(),
+        "docs/helm-parity.md records the corpus charts and how many agree"
+    );
+    assert!(
+        unbumpable.is_empty(),
+        "charts Helm and `check` take must bump byte-exactly:\n{}",
+        unbumpable.join("\n")
     );
 }
 
@@ -213,6 +282,7 @@ const HELM_CASES: &[(&str, &str, Option<&str>)] = &[
     ("api-version-v3", "apiVersion: v3\nname: api-version-v3\nversion: 1.0.0\n", None),
     ("bad-type", "apiVersion: v2\nname: bad-type\nversion: 1.0.0\ntype: plugin\n", None),
     ("numeric-app-version", "apiVersion: v2\nname: numeric-app-version\nversion: 1.0.0\nappVersion: 1.10\n", None),
+    ("duplicate-key", "apiVersion: v2\nname: duplicate-key\ndescription: first\nversion: 1.0.0\ndescription: second\nappVersion: \"1.0\"\nappVersion: \"2.0\"\n", None),
     ("maintainer-a-string", "apiVersion: v2\nname: maintainer-a-string\nversion: 1.0.0\nmaintainers:\n  - octocat\n", None),
     ("dependency-without-version", "apiVersion: v2\nname: dependency-without-version\nversion: 1.0.0\ndependencies:\n  - name: a\n    repository: https://example.com/charts\n", None),
 ];
@@ -244,6 +314,42 @@ fn check_agrees_with_helm_on_its_own_lint_cases() {
         helm.len()
     );
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+    // A repeated key Helm's loader takes is a warning that names both lines, and `check` reads
+    // the value Helm reads: the last one.
+    let d = dir.path().join("duplicate-key");
+    let text = std::fs::read_to_string(d.join("Chart.yaml")).expect("read");
+    let found: Vec<(&str, String)> = validate_chart(&text, "Chart.yaml", "duplicate-key")
+        .into_iter()
+        .map(|d| (d.code, d.message))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "chart/duplicate-key",
+                "`description` is set twice, on lines 3 and 5".to_string()
+            ),
+            (
+                "chart/duplicate-key",
+                "`appVersion` is set twice, on lines 6 and 7".to_string()
+            ),
+        ]
+    );
+    let ours = parse_chart(&text, "Chart.yaml").expect("parses");
+    let helm = helm_metadata(&d);
+    assert_eq!(
+        (
+            helm["description"].as_str(),
+            helm["appVersion"].as_str(),
+            helm["version"].as_str()
+        ),
+        (
+            ours.description.as_deref(),
+            ours.app_version.as_deref(),
+            Some(ours.version.as_str())
+        )
+    );
+    assert_eq!(ours.description.as_deref(), Some("second"));
     // Every problem of a file is reported, also when its name is missing.
     let all = our_errors(&dir.path().join("missing-name"));
     assert_eq!(all.len(), 1, "{all:?}");

@@ -2,8 +2,10 @@
 //!
 //! Follows the Helm chart file reference (<https://helm.sh/docs/topics/charts/#the-chartyaml-file>)
 //! and SemVer 2.0.0 (<https://semver.org/spec/v2.0.0.html>) for `version`. Reading uses
-//! [`crate::domain::yaml::parse_yaml`] (alias bombs refused); the bump rewrites only the
-//! characters of the top-level `version` scalar (see [`set_chart_version`]).
+//! [`crate::domain::yaml::parse_yaml_last_key_wins`] (alias bombs refused): like Helm's loader,
+//! it keeps the last of a top-level key written twice, which is a warning, except for `version`
+//! and `name`, which must be unambiguous. The bump rewrites only the characters of the
+//! top-level `version` scalar (see [`set_chart_version`]).
 
 use std::cell::OnceCell;
 
@@ -56,23 +58,51 @@ pub struct ChartDependency {
     pub repository: Option<String>,
 }
 
+/// The top-level keys that may not be repeated: they say which chart and version this is.
+const IDENTITY_KEYS: [&str; 2] = ["name", "version"];
+
+/// `twice, on lines 2 and 9`, `3 times, on lines 2, 5 and 9`.
+fn on_lines(at: &[(usize, Option<(usize, usize)>)]) -> String {
+    let lines: Vec<String> = at.iter().map(|(line, _)| line.to_string()).collect();
+    let times = match lines.len() {
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    };
+    let list = match lines.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => lines.join(""),
+    };
+    format!("{times}, on lines {list}")
+}
+
 fn diag(code: &'static str, path: &str, line: usize, message: impl Into<String>) -> Diagnostic {
     Diagnostic::error(code, message).in_file(path).at_line(line)
+}
+
+/// Whether `line` starts with the top-level `key` followed by `:`.
+fn starts_with_key(line: &str, key: &str) -> bool {
+    let line = line.trim_start_matches('\u{feff}');
+    let rest = line
+        .strip_prefix(key)
+        .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
+        .or_else(|| line.strip_prefix(&format!("'{key}'")));
+    rest.is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':'))
 }
 
 /// Line of a top-level key when the span locator is unavailable: the first line that starts
 /// with the key followed by `:`.
 fn fallback_line(text: &str, key: &str) -> Option<usize> {
+    fallback_lines(text, key).first().copied()
+}
+
+/// Every line that starts with the top-level `key` followed by `:`, for when the span locator
+/// is unavailable.
+fn fallback_lines(text: &str, key: &str) -> Vec<usize> {
     text.split('\n')
-        .position(|line| {
-            let line = line.trim_start_matches('\u{feff}');
-            let rest = line
-                .strip_prefix(key)
-                .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
-                .or_else(|| line.strip_prefix(&format!("'{key}'")));
-            rest.is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':'))
-        })
-        .map(|i| i + 1)
+        .enumerate()
+        .filter(|(_, line)| starts_with_key(line, key))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// Lines of a chart's keys, from a span locator built on first use (reading a chart's name
@@ -80,6 +110,8 @@ fn fallback_line(text: &str, key: &str) -> Option<usize> {
 struct Lines<'t> {
     text: &'t str,
     locator: OnceCell<Option<Locator>>,
+    /// The top-level keys written more than once; Helm, and so the chart, take the last.
+    repeated: Vec<String>,
 }
 
 impl Lines<'_> {
@@ -89,7 +121,34 @@ impl Lines<'_> {
             .as_ref()
     }
 
+    fn is_repeated(&self, key: &str) -> bool {
+        self.repeated.iter().any(|k| k == key)
+    }
+
+    /// Where the top-level `key` is written: the line of each occurrence and the span of its
+    /// value, in source order.
+    fn occurrences(&self, key: &str) -> Vec<(usize, Option<(usize, usize)>)> {
+        let found = self
+            .locator()
+            .map(|l| l.top_level_occurrences(key))
+            .unwrap_or_default();
+        if found.is_empty() {
+            fallback_lines(self.text, key)
+                .into_iter()
+                .map(|line| (line, None))
+                .collect()
+        } else {
+            found
+        }
+    }
+
+    /// 1-based line of the top-level `key`: of its last occurrence, the one Helm reads.
     fn key(&self, key: &str) -> usize {
+        if self.is_repeated(key) {
+            if let Some((line, _)) = self.occurrences(key).last() {
+                return *line;
+            }
+        }
         self.locator()
             .and_then(|l| l.line_of(&[PathSeg::Key(key)]))
             .or_else(|| fallback_line(self.text, key))
@@ -98,6 +157,14 @@ impl Lines<'_> {
 
     /// Source spelling of a plain scalar, for numbers whose parsed form lost digits (`1.10`).
     fn raw_scalar(&self, key: &str) -> Option<String> {
+        if self.is_repeated(key) {
+            let (start, end) = self.occurrences(key).last()?.1?;
+            return self
+                .text
+                .get(start..end)
+                .filter(|raw| !raw.contains(['\n', '\r']))
+                .map(str::to_string);
+        }
         let locator = self.locator()?;
         let span = locator.scalar_span(&[PathSeg::Key(key)]).ok()?;
         self.text.get(span.content()).map(str::to_string)
@@ -117,7 +184,8 @@ fn scalar_string(value: &Value, lines: &Lines<'_>, key: &str) -> Option<String> 
 /// Reads a `Chart.yaml`. `path` is the repository-relative path used in diagnostics.
 ///
 /// Fails (with every problem found) when the file is not valid YAML, is empty, is not a mapping,
-/// or lacks a usable `name` or `version`; everything else, including a missing `apiVersion` or
+/// lacks a usable `name` or `version`, or writes either of them twice at the top level (any other
+/// top-level key written twice is read from its last occurrence, as Helm reads it); everything else, including a missing `apiVersion` or
 /// a non-SemVer version, is left to [`validate_chart`].
 ///
 /// ```
@@ -209,7 +277,9 @@ fn read_name_and_version<'t>(
     text: &'t str,
     path: &str,
 ) -> Result<NameAndVersion<'t>, ReadError<'t>> {
-    let value = yaml::parse_yaml(text).map_err(|e| {
+    // NOTE: Helm's loader lets a later top-level key overwrite an earlier one (`helm lint`
+    // warns), and real charts repeat keys: read them the same way.
+    let (value, repeated) = yaml::parse_yaml_last_key_wins(text).map_err(|e| {
         (
             vec![diag(
                 "chart/invalid-yaml",
@@ -246,8 +316,30 @@ fn read_name_and_version<'t>(
     let lines = Lines {
         text,
         locator: OnceCell::new(),
+        repeated: repeated.iter().filter_map(yaml::scalar_text).collect(),
     };
     let mut problems = Vec::new();
+    // The chart's identity must not be ambiguous: which `version` a bump changes, which `name`
+    // tags and environments know it by.
+    for key in IDENTITY_KEYS {
+        if lines.is_repeated(key) {
+            let at = lines.occurrences(key);
+            problems.push(
+                diag(
+                    "chart/invalid-yaml",
+                    path,
+                    lines.key(key),
+                    format!(
+                        "`{path}` is not valid YAML: `{key}` is set {}",
+                        on_lines(&at)
+                    ),
+                )
+                .with_help(format!(
+                    "keep one `{key}:` line: Helm reads the last one, and a bump or a tag could not tell which one is meant"
+                )),
+            );
+        }
+    }
 
     let name = match map.get("name") {
         None | Some(Value::Null) => {
@@ -308,7 +400,7 @@ fn read_name_and_version<'t>(
             None
         }
     };
-    let (Some(name), Some(version)) = (name, version) else {
+    let (Some(name), Some(version), true) = (name, version, problems.is_empty()) else {
         return Err((problems, Some(Box::new((map, lines)))));
     };
     Ok(NameAndVersion {
@@ -420,6 +512,24 @@ pub fn check_chart(text: &str, path: &str, dir_name: &str) -> (Option<Chart>, Ve
 /// See: <https://helm.sh/docs/topics/charts/#the-chartyaml-file>
 fn field_findings(map: &Mapping, lines: &Lines<'_>, path: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    for key in &lines.repeated {
+        if IDENTITY_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let at = lines.occurrences(key);
+        let last = at.last().map_or(1, |(line, _)| *line);
+        out.push(
+            Diagnostic::warning(
+                "chart/duplicate-key",
+                format!("`{key}` is set {}", on_lines(&at)),
+            )
+            .in_file(path)
+            .at_line(last)
+            .with_help(format!(
+                "remove all but one `{key}:` line; Helm and `check` read the last one, on line {last}"
+            )),
+        );
+    }
     let text_of = |key: &str| map.get(key).and_then(|v| scalar_string(v, lines, key));
     let api_version = text_of("apiVersion");
     match api_version.as_deref() {
@@ -535,9 +645,15 @@ fn field_findings(map: &Mapping, lines: &Lines<'_>, path: &str) -> Vec<Diagnosti
 /// order are all kept. The result is parsed again and must equal the original with only
 /// `version` changed.
 ///
-/// Refused with an [`EditError`]: an empty file or one without a top-level `version`, an empty
-/// `version:`, a version written as a block scalar, across lines, with a tag, anchor or alias,
-/// several YAML documents, and any file that is not valid YAML (tabs used for indentation, ...).
+/// A top-level key other than `version` and `name` may be written more than once: the file is
+/// read as Helm reads it (the last one counts, see [`yaml::parse_yaml_last_key_wins`]), and the
+/// edited file must read back with the same keys repeated and only `version` changed.
+///
+/// Refused with an [`EditError`]: an empty file or one without a top-level `version`, a
+/// `version` or `name` written more than once at the top level, an empty `version:`, a version
+/// written as a block scalar, across lines, with a tag, anchor or alias, several YAML
+/// documents, and any file that is not valid YAML (tabs used for indentation, a key repeated in
+/// a nested mapping, ...).
 ///
 /// ```
 /// use release_action::domain::chart::set_chart_version;
@@ -546,7 +662,31 @@ fn field_findings(map: &Mapping, lines: &Lines<'_>, path: &str) -> Vec<Diagnosti
 /// assert_eq!(out, "name: web\nversion: '1.3.0' # bumped by CI\ndependencies:\n  - name: db\n    version: 1.0.0\n");
 /// ```
 pub fn set_chart_version(text: &str, version: &Version) -> Result<String, EditError> {
-    yaml::replace_scalar(text, &[PathSeg::Key("version")], &version.to_string())
+    let path = [PathSeg::Key("version")];
+    let (_, repeated) = yaml::parse_yaml_last_key_wins(text)?;
+    for key in IDENTITY_KEYS {
+        if repeated.iter().any(|k| k.as_str() == Some(key)) {
+            return Err(EditError::Unsupported {
+                path: "version".into(),
+                reason: format!(
+                    "`{key}` is set more than once at the top level, so which chart or version is meant is ambiguous"
+                ),
+            });
+        }
+    }
+    // The edited text must read the same but for `version`, with the same keys repeated.
+    let read = |t: &str| {
+        let (value, again) = yaml::parse_yaml_last_key_wins(t)?;
+        if again == repeated {
+            Ok(value)
+        } else {
+            Err(yaml::YamlError {
+                line: 1,
+                message: "other top-level keys are repeated".into(),
+            })
+        }
+    };
+    yaml::replace_scalar_read_by(text, &path, &version.to_string(), read)
 }
 
 #[cfg(test)]
@@ -598,9 +738,19 @@ mod tests {
             ("name: a\nversion: [1\n", "chart/invalid-yaml", 3),
             ("name: a\n\tversion: 1.0.0\n", "chart/invalid-yaml", 2),
             (
-                "name: a\ndeprecated: true\nversion: 1.0.0\ndeprecated: true\n",
+                "name: a\nversion: 1.0.0\nversion: 1.0.1\n",
                 "chart/invalid-yaml",
-                4,
+                3,
+            ),
+            (
+                "name: a\nname: b\nversion: 1.0.0\n",
+                "chart/invalid-yaml",
+                2,
+            ),
+            (
+                "name: a\nversion: 1.0.0\nannotations:\n  x: 1\n  x: 2\n",
+                "chart/invalid-yaml",
+                5,
             ),
             ("name: a\n", "chart/missing-version", 1),
             ("name: a\nversion:\n", "chart/missing-version", 2),
@@ -618,6 +768,131 @@ mod tests {
             let first = err.first().map(|d| (d.code, d.line));
             assert_eq!(first, Some((*code, Some(*line))), "{text:?}");
         }
+    }
+
+    /// `stable/aws-cluster-autoscaler` of the Helm charts repository, as published.
+    const AWS_CLUSTER_AUTOSCALER: &str = "apiVersion: v1\ndeprecated: true\ndescription: DEPRECATED Scales worker nodes within autoscaling groups.\nicon: https://github.com/kubernetes/kubernetes/blob/master/logo/logo.png\nname: aws-cluster-autoscaler\nversion: 0.3.4\nsources:\n  - https://github.com/kubernetes/contrib/tree/master/cluster-autoscaler/cloudprovider/aws\ndeprecated: true\nengine: gotpl\n";
+
+    fn findings(text: &str) -> Vec<(&'static str, bool, Option<usize>, String)> {
+        validate_chart(text, "Chart.yaml", "web")
+            .into_iter()
+            .map(|d| (d.code, d.is_error(), d.line, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_top_level_key_is_a_warning_naming_every_line() {
+        let d = validate_chart(
+            AWS_CLUSTER_AUTOSCALER,
+            "Chart.yaml",
+            "aws-cluster-autoscaler",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].code, d[0].is_error(), d[0].line, d[0].message.as_str()),
+            (
+                "chart/duplicate-key",
+                false,
+                Some(9),
+                "`deprecated` is set twice, on lines 2 and 9"
+            )
+        );
+        assert_eq!(
+            d[0].help,
+            ["remove all but one `deprecated:` line; Helm and `check` read the last one, on line 9"]
+        );
+        let thrice = "apiVersion: v2\nname: web\nicon: a\nversion: 1.0.0\nicon: b\n\"icon\": c\n";
+        assert_eq!(
+            findings(thrice),
+            [(
+                "chart/duplicate-key",
+                false,
+                Some(6),
+                "`icon` is set 3 times, on lines 3, 5 and 6".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_read_as_helm_reads_it_the_last_one() {
+        let base = "apiVersion: v2\nname: web\nversion: 1.0.0\n";
+        let chart = parse_chart(
+            &format!("{base}description: first\ndescription: second\n"),
+            "Chart.yaml",
+        )
+        .unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(chart.description.as_deref(), Some("second"));
+        type Found = [(&'static str, Option<usize>)];
+        let cases: &[(&str, &Found)] = &[
+            (
+                "type: plugin\ntype: application\n",
+                &[("chart/duplicate-key", Some(5))],
+            ),
+            (
+                "type: application\ntype: plugin\n",
+                &[
+                    ("chart/duplicate-key", Some(5)),
+                    ("chart/invalid-type", Some(5)),
+                ],
+            ),
+            (
+                "appVersion: \"1.0\"\nappVersion: 1.10\n",
+                &[
+                    ("chart/duplicate-key", Some(5)),
+                    ("chart/unquoted-app-version", Some(5)),
+                ],
+            ),
+            (
+                "appVersion: 1.10\nappVersion: \"1.0\"\n",
+                &[("chart/duplicate-key", Some(5))],
+            ),
+        ];
+        for (tail, want) in cases {
+            let text = format!("{base}{tail}");
+            let got: Vec<(&str, Option<usize>)> =
+                findings(&text).iter().map(|f| (f.0, f.2)).collect();
+            assert_eq!(got, *want, "{text:?}");
+        }
+        // The numeric `appVersion` is spelled as the last line writes it.
+        let text = format!("{base}appVersion: \"1.0\"\nappVersion: 1.10\n");
+        assert!(findings(&text)
+            .iter()
+            .any(|f| f.3 == "`appVersion` `1.10` is read as a number, not as text"));
+    }
+
+    #[test]
+    fn a_repeated_version_or_name_stays_an_error_with_every_other_problem() {
+        let text = "apiVersion: v2\nname: web\nversion: 1.0.0\ntype: plugin\nversion: 1.0.1\n";
+        assert_eq!(
+            findings(text),
+            [
+                (
+                    "chart/invalid-type",
+                    true,
+                    Some(4),
+                    "unknown chart `type` `plugin`".to_string()
+                ),
+                (
+                    "chart/invalid-yaml",
+                    true,
+                    Some(5),
+                    "`Chart.yaml` is not valid YAML: `version` is set twice, on lines 3 and 5"
+                        .to_string()
+                ),
+            ]
+        );
+        let text = "apiVersion: v2\nname: web\nname: api\nversion: 1.0.0\nicon: a\nicon: b\n";
+        let got: Vec<(&str, bool, Option<usize>)> =
+            findings(text).iter().map(|f| (f.0, f.1, f.2)).collect();
+        assert_eq!(
+            got,
+            [
+                ("chart/invalid-yaml", true, Some(3)),
+                ("chart/duplicate-key", false, Some(6))
+            ]
+        );
+        assert!(parse_chart(text, "Chart.yaml").is_err());
+        assert_eq!(chart_name(text, "Chart.yaml"), None);
     }
 
     #[test]
@@ -753,6 +1028,56 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(bump(text).as_deref(), Ok(*want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn set_chart_version_bumps_a_chart_with_a_repeated_key_byte_exactly() {
+        let out = set_chart_version(AWS_CLUSTER_AUTOSCALER, &Version::new(0, 3, 5));
+        assert_eq!(
+            out.as_deref(),
+            Ok(AWS_CLUSTER_AUTOSCALER
+                .replace("version: 0.3.4", "version: 0.3.5")
+                .as_str())
+        );
+        let cases: &[(&str, &str)] = &[
+            (
+                "a: 1\r\nversion: '1.0.0' # v\r\na: 2\r\n",
+                "a: 1\r\nversion: '9.8.7' # v\r\na: 2\r\n",
+            ),
+            (
+                "\u{feff}a: [1]\nversion: \"1.0.0\"\na: {b: 2}\n",
+                "\u{feff}a: [1]\nversion: \"9.8.7\"\na: {b: 2}\n",
+            ),
+            (
+                "{a: 1, version: 1.0.0, a: 2}\n",
+                "{a: 1, version: 9.8.7, a: 2}\n",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(bump(text).as_deref(), Ok(*want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn set_chart_version_refuses_a_repeated_version_or_name() {
+        for (text, key) in [
+            ("name: a\nversion: 1.0.0\nversion: 1.0.0\n", "version"),
+            ("version: 1.0.0\nname: a\nname: a\n", "name"),
+        ] {
+            assert_eq!(
+                bump(text),
+                Err(EditError::Unsupported {
+                    path: "version".into(),
+                    reason: format!(
+                        "`{key}` is set more than once at the top level, so which chart or version is meant is ambiguous"
+                    ),
+                }),
+                "{text:?}"
+            );
+        }
+        // A key repeated below the top level is refused as before.
+        assert!(bump("version: 1.0.0\nannotations:\n  a: 1\n  a: 2\n").is_err());
+        assert!(bump("version: 1.0.0\ndependencies:\n  - name: a\n    name: b\n").is_err());
     }
 
     #[test]

@@ -264,6 +264,11 @@ pub const RULES: &[Rule] = &[
         "two dependencies of a chart have the same name or alias",
     ),
     rule(
+        "chart/duplicate-key",
+        W,
+        "a top-level key of Chart.yaml other than `version` and `name` is written more than once",
+    ),
+    rule(
         "chart/duplicate-name",
         E,
         "two charts have the same `name:`",

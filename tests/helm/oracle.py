@@ -1,8 +1,9 @@
 """Helm's own verdict on chart directories, for tests/helm_parity.rs.
 
 For every directory given, prints (as one JSON object keyed by directory) whether Helm's loader
-loads the chart (`helm_python.Chart.load`, the code `helm install` and `helm package` run) and
-the errors `helm lint` reports about Chart.yaml (the checks chart-testing runs on every chart).
+loads the chart (`helm_python.Chart.load`, the code `helm install` and `helm package` run), the
+chart metadata it loaded (`metadata`, the fields of Chart.yaml as Helm sees them), and the errors
+`helm lint` reports about Chart.yaml (the checks chart-testing runs on every chart).
 """
 import json
 import sys
@@ -16,7 +17,12 @@ out = {}
 for d in sys.argv[1:]:
     verdict = {"loads": True, "lint": []}
     try:
-        helm_python.Chart.load(d).close()
+        chart = helm_python.Chart.load(d)
+        try:
+            verdict["metadata"] = chart.metadata
+        except Exception:
+            verdict["metadata"] = None
+        chart.close()
     except Exception as e:  # every load error is a refusal, whatever its class
         verdict = {"loads": False, "error": f"{type(e).__name__}: {e}", "lint": []}
     try:

@@ -10,6 +10,7 @@ mod judge_change;
 mod notes;
 mod promote;
 mod reading;
+mod repeated_keys;
 mod report;
 mod rollback;
 mod snapshot;

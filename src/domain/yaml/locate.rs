@@ -68,22 +68,10 @@ impl SpanIndex {
     /// Walks the tree once. Mirrors `yamlpath`'s `query_node` (exact and key-only modes) for
     /// every path without an alias; anything it is unsure of is left to `yamlpath`.
     fn build(text: &str) -> Option<Self> {
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_yaml::LANGUAGE.into())
-            .ok()?;
-        let tree = parser.parse(text, None)?;
-        let root = tree.root_node();
-        if root.has_error() {
-            return None;
-        }
-        let mut cursor = root.walk();
-        let document = root
-            .named_children(&mut cursor)
-            .find(|c| c.kind() == "document")?;
-        let top = document
-            .named_children(&mut cursor)
-            .find(|c| matches!(c.kind(), "block_node" | "flow_node"))?;
+        with_top_node(text, |top| Self::build_from(text, top))
+    }
+
+    fn build_from(text: &str, top: Node<'_>) -> Option<Self> {
         let mut entries = vec![Self::entry(&top, false)];
         let mut stack = vec![(top, 0usize)];
         while let Some((node, at)) = stack.pop() {
@@ -229,6 +217,28 @@ impl SpanIndex {
         }
         Some(at)
     }
+}
+
+/// Calls `f` with the top-level node of `text`'s one document, when tree-sitter reads the text
+/// without a syntax error.
+fn with_top_node<R>(text: &str, f: impl for<'t> FnOnce(Node<'t>) -> Option<R>) -> Option<R> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_yaml::LANGUAGE.into())
+        .ok()?;
+    let tree = parser.parse(text, None)?;
+    let root = tree.root_node();
+    if root.has_error() {
+        return None;
+    }
+    let mut cursor = root.walk();
+    let document = root
+        .named_children(&mut cursor)
+        .find(|c| c.kind() == "document")?;
+    let top = document
+        .named_children(&mut cursor)
+        .find(|c| matches!(c.kind(), "block_node" | "flow_node"))?;
+    f(top)
 }
 
 /// [`IndexChildren`] before indexing: the nodes themselves.
@@ -385,6 +395,31 @@ impl Locator {
             _ => self.value_span(path).ok()??.0,
         };
         Some(self.line_starts.partition_point(|&start| start <= offset))
+    }
+
+    /// Every occurrence of `key` in the top-level mapping, in source order: the 1-based line of
+    /// the key and the byte span of its value (`None` when the key has no value or an alias
+    /// for one). The other span queries answer for the first occurrence only, as `yamlpath`
+    /// does; this is for documents read with
+    /// [`parse_yaml_last_key_wins`](super::parse_yaml_last_key_wins), where the last one
+    /// counts. Empty when the top level is no mapping or tree-sitter cannot read the text.
+    pub fn top_level_occurrences(&self, key: &str) -> Vec<(usize, Option<(usize, usize)>)> {
+        let text = self.text();
+        with_top_node(text, |top| match SpanIndex::children(text, &top) {
+            IndexChildrenOf::Map(list) => Some(
+                list.iter()
+                    .filter(|(name, _)| name == key)
+                    .filter_map(|(_, node)| {
+                        let entry = SpanIndex::entry(node, true);
+                        let (key_start, _) = entry.key?;
+                        let line = self.line_starts.partition_point(|&s| s <= key_start);
+                        Some((line, entry.exact.flatten()))
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
     }
 
     /// Whether the value at `path` lies inside a flow collection, i.e. some ancestor is written

@@ -15,6 +15,9 @@
 //! - scalars inside flow mappings (`{ tag: v1 }`) can be replaced; structural edits of flow
 //!   collections are the mapping editor's (`insert`), which the BOM edits use.
 //!
+//! Duplicate keys are refused, except where [`parse_yaml_last_key_wins`] is asked to keep the
+//! last of a key repeated at the top level, as Helm does when it reads a `Chart.yaml`.
+//!
 //! The work is split by concern: [`parse_yaml`] reads a document within hard limits (`read`),
 //! [`Locator`] answers byte-span questions about it (`locate`), the scalar editor renders and
 //! replaces single values (`scalar`), and the mapping editor adds and removes entries of block
@@ -31,8 +34,10 @@ mod read;
 mod scalar;
 
 pub use locate::{Locator, MAX_LOCATED_LINES};
-pub use read::{parse_yaml, MAX_YAML_BYTES};
-pub use scalar::{plain_is_safe, render_scalar, replace_scalar, scalar_span, verify_edit};
+pub use read::{parse_yaml, parse_yaml_last_key_wins, MAX_YAML_BYTES};
+pub use scalar::{
+    plain_is_safe, render_scalar, replace_scalar, replace_scalar_read_by, scalar_span, verify_edit,
+};
 
 /// A YAML document that could not be read, with the 1-based line of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,8 @@ use std::fmt;
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess,
 };
-use yaml_serde::Value;
+use serde::Deserialize;
+use yaml_serde::{Mapping, Value};
 
 use super::{line_of, YamlError};
 
@@ -49,6 +50,37 @@ const ALIAS_BYTE_BUDGET: usize = 4 * 1024 * 1024;
 /// assert!(parse_yaml(bomb).is_err());
 /// ```
 pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+    let text = within_limits(text)?;
+    yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e, text))
+}
+
+/// Parses one YAML document like [`parse_yaml`], except that a key written more than once in
+/// the top-level mapping is not refused: its last value is kept, the way Helm reads a
+/// `Chart.yaml`. The repeated keys come back too, once each, in the order of their first
+/// repetition. A key repeated in a nested mapping is still refused, as is everything else
+/// [`parse_yaml`] refuses.
+///
+/// NOTE: Helm reads `Chart.yaml` with `sigs.k8s.io/yaml`, which decodes with go-yaml v2 in its
+/// non-strict mode, where a later key overwrites an earlier one; `helm lint` only warns
+/// ("key already set in map").
+/// See: <https://github.com/kubernetes-sigs/yaml/blob/master/yaml.go>
+///
+/// ```
+/// use release_action::domain::yaml::parse_yaml_last_key_wins;
+/// let (value, repeated) = parse_yaml_last_key_wins("a: 1\nb: 2\na: 3\n").unwrap();
+/// assert_eq!((value["a"].as_u64(), repeated.len()), (Some(3), 1));
+/// assert!(parse_yaml_last_key_wins("m:\n  a: 1\n  a: 2\n").is_err());
+/// ```
+pub fn parse_yaml_last_key_wins(text: &str) -> Result<(Value, Vec<Value>), YamlError> {
+    let text = within_limits(text)?;
+    LastKeyWins
+        .deserialize(yaml_serde::Deserializer::from_str(text))
+        .map_err(|e| yaml_error(&e, text))
+}
+
+/// The checks [`parse_yaml`] makes before building anything: size, flow nesting and alias
+/// expansion. Hands back the text without its byte-order mark.
+fn within_limits(text: &str) -> Result<&str, YamlError> {
     // HACK: libyaml-rs counts a leading byte-order mark as a column, so the second top-level key
     // of `\u{feff}a: 1\nb: 2` reads as a new document. The mark carries no content: drop it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -86,7 +118,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
             return Err(yaml_error(&e, text));
         }
     }
-    yaml_serde::from_str::<Value>(text).map_err(|e| yaml_error(&e, text))
+    Ok(text)
 }
 
 /// Whether `text` may hold an anchor (`indicator` `&`) or an alias (`*`): an `indicator` where
@@ -298,6 +330,73 @@ fn second_key_line(text: &str, key: &str, from: usize, indent: usize) -> Option<
     None
 }
 
+/// Reads a document's top-level node as a [`Value`], letting a later key of a top-level mapping
+/// overwrite an earlier one and noting the keys that did; every node below is read as
+/// [`Value`] reads it (duplicate keys refused).
+struct LastKeyWins;
+
+impl<'de> DeserializeSeed<'de> for LastKeyWins {
+    type Value = (Value, Vec<Value>);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for LastKeyWins {
+    type Value = (Value, Vec<Value>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut mapping = Mapping::new();
+        let mut repeated: Vec<Value> = Vec::new();
+        while let Some(key) = map.next_key::<Value>()? {
+            let value = map.next_value::<Value>()?;
+            if mapping.insert(key.clone(), value).is_some() && !repeated.contains(&key) {
+                repeated.push(key);
+            }
+        }
+        Ok((Value::Mapping(mapping), repeated))
+    }
+    // Anything but a mapping is read exactly as `Value` reads it.
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        Ok((Value::Bool(b), Vec::new()))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Self::Value, E> {
+        Ok((Value::Number(i.into()), Vec::new()))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Self::Value, E> {
+        Ok((Value::Number(u.into()), Vec::new()))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Self::Value, E> {
+        Ok((Value::Number(f.into()), Vec::new()))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok((Value::String(s.to_owned()), Vec::new()))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+        Ok((Value::String(s), Vec::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Value::Null, Vec::new()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Value::Null, Vec::new()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Ok((Value::deserialize(d)?, Vec::new()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok((value, Vec::new()))
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::EnumAccessDeserializer::new(data))?;
+        Ok((value, Vec::new()))
+    }
+}
+
 /// Counts nodes and scalar bytes as aliases are expanded and stops once a budget is spent.
 #[derive(Clone, Copy)]
 struct NodeCounter<'a> {
@@ -422,6 +521,54 @@ mod tests {
         ];
         for (text, line) in cases {
             assert_eq!(parse_yaml(text).map_err(|e| e.line), Err(*line), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn parse_yaml_last_key_wins_keeps_the_last_top_level_value_and_names_the_key() {
+        let read = parse_yaml_last_key_wins("a: 1\nb: 2\na: 3\nb: [4]\na: 5\nc: 6\n");
+        let want = parse_yaml("a: 5\nb: [4]\nc: 6\n")
+            .map(|v| (v, vec![Value::from("a"), Value::from("b")]));
+        assert_eq!(read, want);
+        let read =
+            parse_yaml_last_key_wins("{a: 1, \"a\": 2}").map(|(v, r)| (v["a"].as_u64(), r.len()));
+        assert_eq!(read, Ok((Some(2), 1)));
+        // Without a repeated top-level key it reads what `parse_yaml` reads.
+        for text in [
+            "",
+            "# c\n",
+            "\u{feff}a: 1\nb: 2\n",
+            "- a\n- b: 1\n",
+            "just text\n",
+            "1.10\n",
+            "-3\n",
+            "true\n",
+            "!tag {a: 1}\n",
+            "a: &x {b: 1}\nc: *x\n",
+            "a: {b: [1, {c: d}]}\n",
+        ] {
+            assert_eq!(
+                parse_yaml_last_key_wins(text),
+                parse_yaml(text).map(|v| (v, Vec::new())),
+                "{text:?}"
+            );
+        }
+        // A key repeated below the top level, several documents, bombs: refused as before.
+        for text in [
+            "x: 1\nm:\n  a: 1\n  b:\n    a: 2\n  a: 3\n".to_string(),
+            "- {a: 1, a: 2}\n".to_string(),
+            "a: 1\n---\na: 2\n".to_string(),
+            "a: 1\nb: [\n".to_string(),
+            billion_laughs(10, 10),
+            format!("a: {}", "[".repeat(600)),
+        ] {
+            assert_eq!(
+                parse_yaml_last_key_wins(&text).map(|(v, _)| v),
+                parse_yaml(&text),
+                "{}",
+                text.get(..20).unwrap_or_default()
+            );
+            assert!(parse_yaml(&text).is_err());
         }
     }
 

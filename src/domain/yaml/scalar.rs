@@ -5,7 +5,7 @@ use yaml_serde::Value;
 
 use super::{
     parse_yaml, render_path, value_at, value_at_mut, with_path, EditError, Locator, PathSeg,
-    ScalarSpan, ScalarStyle,
+    ScalarSpan, ScalarStyle, YamlError,
 };
 
 /// Whether `s` may be written as a plain scalar and still read back as the same string, by
@@ -95,7 +95,17 @@ fn double_quoted(s: &str) -> String {
 /// Checks an edit: `edited` must parse, and equal `expected` (the original value with the
 /// intended change applied).
 pub fn verify_edit(edited: &str, expected: &Value, path: &[PathSeg<'_>]) -> Result<(), EditError> {
-    let reparsed = parse_yaml(edited).map_err(|e| EditError::Verification {
+    verify_edit_read_by(edited, expected, path, parse_yaml)
+}
+
+/// [`verify_edit`], reading `edited` with `read`.
+fn verify_edit_read_by(
+    edited: &str,
+    expected: &Value,
+    path: &[PathSeg<'_>],
+    read: impl Fn(&str) -> Result<Value, YamlError>,
+) -> Result<(), EditError> {
+    let reparsed = read(edited).map_err(|e| EditError::Verification {
         path: render_path(path),
         detail: format!("the result does not parse: {e}"),
     })?;
@@ -142,7 +152,19 @@ pub fn scalar_span(text: &str, path: &[PathSeg<'_>]) -> Result<ScalarSpan, EditE
 /// assert_eq!(out, "name: app\nversion: \"1.2.4\" # managed\n");
 /// ```
 pub fn replace_scalar(text: &str, path: &[PathSeg<'_>], new: &str) -> Result<String, EditError> {
-    let original = parse_yaml(text)?;
+    replace_scalar_read_by(text, path, new, parse_yaml)
+}
+
+/// [`replace_scalar`] for a document that `read` reads instead of [`parse_yaml`]: the original
+/// and the edited text are both read with it, and must read alike but for the value at `path`.
+/// `path` must have one occurrence in the document: the span queries find the first.
+pub fn replace_scalar_read_by(
+    text: &str,
+    path: &[PathSeg<'_>],
+    new: &str,
+    read: impl Fn(&str) -> Result<Value, YamlError>,
+) -> Result<String, EditError> {
+    let original = read(text)?;
     let p = || render_path(path);
     match value_at(&original, path) {
         None => return Err(EditError::Missing { path: p() }),
@@ -173,7 +195,7 @@ pub fn replace_scalar(text: &str, path: &[PathSeg<'_>], new: &str) -> Result<Str
     if let Some(slot) = value_at_mut(&mut expected, path) {
         *slot = Value::String(new.to_string());
     }
-    verify_edit(&out, &expected, path)?;
+    verify_edit_read_by(&out, &expected, path, read)?;
     Ok(out)
 }
 
