@@ -130,13 +130,17 @@ fn run_with(
         }
     };
     if env.on_actions() {
-        for name in ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"] {
+        let secrets = ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"]
+            .into_iter()
+            .chain(app::gate::SECRET_VARS);
+        for name in secrets {
             if let Some(token) = env.var(name) {
                 let _ = writeln!(stdout, "{}", render_mask(token));
             }
         }
     }
-    match dispatch(&cli.command, env) {
+    let mut progress = |line: &str| stderr.line(line);
+    match dispatch(&cli.command, env, &mut progress) {
         Ok(outcome) => finish(env, stdout, stderr, stdout_is_file, outcome, Exit::Success),
         Err(Stop::Findings(outcome)) => finish(
             env,
@@ -162,8 +166,16 @@ fn run_with(
     }
 }
 
-fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
+/// Runs the command; `progress` receives the lines a long-running command prints as it goes.
+fn dispatch(
+    command: &CliCommand,
+    env: &RunEnv,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Outcome, Stop> {
     match command {
+        CliCommand::Gate { common, gate } => {
+            app::gate::run_gate(&common.request(), &gate.request(), env, progress)
+        }
         CliCommand::ValidateTag { common, tag } => {
             app::run_validate_tag(&common.request(), tag.as_deref(), env)
         }
