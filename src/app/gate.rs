@@ -28,8 +28,8 @@ use crate::domain::probe::{
 use crate::domain::slo::verdict::{violations_by_measure, Next, Reading, Window};
 use crate::domain::slo::{
     check_query, parse_gate_duration, parse_latency, parse_max_violations, parse_percent,
-    plan_gate, render_duration, Check, CustomQuery, GatePlan, Layer, Measure, QueryOrigin,
-    Selector, SloSpec,
+    parse_slo_duration, plan_gate, render_duration, Check, CustomQuery, GatePlan, Layer, Measure,
+    QueryOrigin, Selector, SloSpec,
 };
 
 /// Retries of a Prometheus query that got no answer (or a 5xx) before the gate gives up.
@@ -142,12 +142,17 @@ pub fn run_gate(
         }
     }
     layers.push((&inputs, Layer::Inputs));
+    // NOTE: a refused input leaves its default in place, so the plan is judged only when every
+    // value was read; otherwise its complaints would be about values nobody wrote.
     let plan = match plan_gate(&layers) {
+        _ if !problems.is_empty() => None,
         Ok(plan) => Some(plan),
+        Err(e) if config.slo.is_empty() => {
+            problems.push(e);
+            None
+        }
         Err(e) => {
-            problems.push(format!(
-                "{e} (from the inputs and `slo:` in `{config_path}`)"
-            ));
+            problems.push(format!("{e} (with `slo:` of `{config_path}`)"));
             None
         }
     };
@@ -374,7 +379,7 @@ fn input_spec(req: &GateRequest, problems: &mut Vec<String>) -> SloSpec {
         ("window", &req.window, &mut spec.window),
     ] {
         if let Some(text) = value {
-            match parse_gate_duration(text) {
+            match parse_slo_duration(name, text) {
                 Ok(d) => *slot = Some(d),
                 Err(e) => note(name, e),
             }

@@ -661,7 +661,8 @@ release-branches: [main]
         let e = parse_config(text).expect_err("p99");
         assert_eq!(e.line, Some(6));
         assert!(
-            e.message.contains("`slo.environments.prod.p99` is `fast`"),
+            e.message
+                .contains("`slo.environments.prod.p99`: `fast` is not a latency"),
             "{}",
             e.message
         );

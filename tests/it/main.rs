@@ -4,11 +4,16 @@ mod bom;
 mod check;
 mod commands;
 mod common;
+mod gate;
 mod hostile;
 mod init;
 mod judge_change;
 mod notes;
+#[path = "../support/prometheus.rs"]
+mod prometheus;
 mod promote;
+#[path = "../support/runner.rs"]
+mod runner;
 mod snapshot;
 mod validate_tag;
 mod workflows;

@@ -204,6 +204,13 @@ pub struct SloConfig {
     pub environments: BTreeMap<String, SloSpec>,
 }
 
+impl SloConfig {
+    /// Whether the configuration has no `slo:` settings.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.environments.is_empty()
+    }
+}
+
 /// Where a layer of settings came from, for messages that say where to fix a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layer {
@@ -515,6 +522,23 @@ pub fn parse_gate_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
+/// Parses the duration under `key` (`duration`, `interval`, `window`) with that key's bounds:
+/// `interval` and `window` at least one second, `duration` at most six hours.
+pub fn parse_slo_duration(key: &str, text: &str) -> Result<Duration, String> {
+    let d = parse_gate_duration(text)?;
+    match key {
+        "duration" if d > MAX_DURATION => Err(format!(
+            "`{}` is longer than `6h`, the longest a GitHub job runs",
+            text.trim().escape_debug()
+        )),
+        "interval" | "window" if d < Duration::from_secs(1) => Err(format!(
+            "`{}` is shorter than `1s`",
+            text.trim().escape_debug()
+        )),
+        _ => Ok(d),
+    }
+}
+
 /// Parses `max-violations`: a whole number from 0.
 pub fn parse_max_violations(text: &str) -> Result<u32, String> {
     let text = text.trim();
@@ -612,6 +636,11 @@ mod tests {
         assert!(parse_gate_duration("1.5m").is_err());
         assert!(parse_gate_duration("soon").is_err());
         assert!(parse_gate_duration("").is_err());
+        assert!(parse_slo_duration("interval", "0s").is_err());
+        assert!(parse_slo_duration("window", "0").is_err());
+        assert!(parse_slo_duration("duration", "0s").is_ok());
+        assert!(parse_slo_duration("duration", "7h").is_err());
+        assert_eq!(parse_slo_duration("duration", "6h"), Ok(MAX_DURATION));
     }
 
     #[test]

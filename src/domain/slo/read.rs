@@ -17,7 +17,7 @@
 use yaml_serde::Value;
 
 use super::{
-    check_query, parse_gate_duration, parse_latency, parse_max_violations, parse_percent,
+    check_query, parse_latency, parse_max_violations, parse_percent, parse_slo_duration,
     CustomQuery, Measure, Selector, SloConfig, SloSpec,
 };
 
@@ -94,9 +94,14 @@ fn read_key(
     path: &[String],
     line_of: &dyn Fn(&[&str]) -> Option<usize>,
 ) -> Result<(), SloError> {
+    // `slo.p95 must be …` for a value of the wrong kind; `slo.p95: <why>` for a refused one.
     let fail = |message: String| SloError {
         path: path.to_vec(),
         message: format!("`{}` {message}", path.join(".")),
+    };
+    let bad = |why: String| SloError {
+        path: path.to_vec(),
+        message: format!("`{}`: {why}", path.join(".")),
     };
     match key {
         "error-rate" | "p95" | "p99" => {
@@ -110,13 +115,13 @@ fn read_key(
             } else {
                 parse_latency(&text)
             };
-            let objective = parsed.map_err(|e| fail(format!("is {e}")))?;
+            let objective = parsed.map_err(bad)?;
             spec.objectives.insert(measure, objective);
         }
         "duration" | "interval" | "window" => {
             let text =
                 scalar(value).ok_or_else(|| fail("must be a duration such as `30s`".into()))?;
-            let d = parse_gate_duration(&text).map_err(|e| fail(format!("is {e}")))?;
+            let d = parse_slo_duration(key, &text).map_err(bad)?;
             match key {
                 "duration" => spec.duration = Some(d),
                 "interval" => spec.interval = Some(d),
@@ -129,8 +134,7 @@ fn read_key(
                 Value::String(s) => s.clone(),
                 _ => return Err(fail("must be a whole number such as `3`".into())),
             };
-            spec.max_violations =
-                Some(parse_max_violations(&text).map_err(|e| fail(format!("is {e}")))?);
+            spec.max_violations = Some(parse_max_violations(&text).map_err(bad)?);
         }
         "selector" => {
             let Value::String(text) = value else {
@@ -138,7 +142,7 @@ fn read_key(
                     "must be a quoted string such as `'{app=\"web\"}'`".into(),
                 ));
             };
-            spec.selector = Some(Selector::parse(text).map_err(|e| fail(format!(": {e}")))?);
+            spec.selector = Some(Selector::parse(text).map_err(bad)?);
         }
         _ => {
             for (q, text) in mapping(value, path)? {
