@@ -15,25 +15,41 @@ use crate::runner::assert_only_our_commands;
 
 /// The services of these tests (and of the workflow examples' tests), all served from the
 /// first use on, so that their data builds up in Prometheus while other tests run.
-fn apps() -> Vec<(&'static str, Traffic)> {
+fn apps() -> Vec<(&'static str, &'static str, Traffic)> {
     vec![
-        ("healthy", Traffic::healthy()),
-        ("burst", Traffic::healthy()),
+        ("healthy", "", Traffic::healthy()),
+        ("burst", "", Traffic::healthy()),
         // Every request between 1 and 2.5 s: p95 is 2425 ms, p99 2485 ms.
         (
             "slow",
+            "",
             Traffic::latency([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
         ),
         // 96 % of requests under 100 ms, 4 % between 2.5 and 5 s: p95 99.5 ms, p99 4375 ms.
         (
             "tail",
+            "",
             Traffic::latency([0.0, 0.96, 0.0, 0.0, 0.0, 0.0, 0.04, 0.0]),
         ),
-        ("proxied", Traffic::healthy()),
-        ("configured", Traffic::healthy()),
-        ("canary-good", Traffic::healthy()),
-        ("canary-bad", Traffic::failing(0.2)),
-        ("staging-web", Traffic::healthy()),
+        ("proxied", "", Traffic::healthy()),
+        ("configured", "", Traffic::healthy()),
+        // The releases of the workflow examples, labelled as a ServiceMonitor labels a
+        // Service's series.
+        (
+            "canary-good",
+            r#"namespace="staging",service="frontend-canary""#,
+            Traffic::healthy(),
+        ),
+        (
+            "canary-bad",
+            r#"namespace="staging",service="backend-canary""#,
+            Traffic::failing(0.2),
+        ),
+        (
+            "staging-frontend",
+            r#"namespace="staging",service="frontend""#,
+            Traffic::healthy(),
+        ),
     ]
 }
 
@@ -42,8 +58,8 @@ pub(crate) fn started() -> &'static prometheus::Shared {
     static SERVED: OnceLock<()> = OnceLock::new();
     let shared = prometheus::shared();
     SERVED.get_or_init(|| {
-        for (name, traffic) in apps() {
-            shared.exporter.serve(name, traffic);
+        for (name, labels, traffic) in apps() {
+            shared.exporter.serve_labelled(name, labels, traffic);
         }
     });
     shared
@@ -52,7 +68,7 @@ pub(crate) fn started() -> &'static prometheus::Shared {
 /// The shared Prometheus, once it has scraped `app` (one of [`apps`]) four times.
 pub(crate) fn serving(app: &str) -> &'static prometheus::Shared {
     assert!(
-        apps().iter().any(|(name, _)| *name == app),
+        apps().iter().any(|(name, _, _)| *name == app),
         "`{app}` is not served"
     );
     let shared = started();

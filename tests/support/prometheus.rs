@@ -77,6 +77,8 @@ impl Traffic {
 
 #[derive(Debug)]
 struct App {
+    /// The labels of its series, `app="<name>"` first.
+    labels: String,
     traffic: Traffic,
     last: Instant,
     ok: f64,
@@ -123,9 +125,21 @@ impl Exporter {
 
     /// Serves `app`'s metrics with `traffic` from now on (its counters keep what they hold).
     pub fn serve(&self, app: &str, traffic: Traffic) {
+        self.serve_labelled(app, "", traffic);
+    }
+
+    /// Serves `app`'s metrics with `traffic`, its series also labelled `extra`
+    /// (`namespace="staging",service="web"`), as Kubernetes service discovery labels them.
+    pub fn serve_labelled(&self, app: &str, extra: &str, traffic: Traffic) {
         let mut state = self.state.lock().expect("exporter state");
         let now = Instant::now();
+        let labels = if extra.is_empty() {
+            format!("app=\"{app}\"")
+        } else {
+            format!("app=\"{app}\",{extra}")
+        };
         let entry = state.apps.entry(app.to_owned()).or_insert(App {
+            labels,
             traffic,
             last: now,
             ok: 0.0,
@@ -188,31 +202,33 @@ fn render_metrics(state: &mut State) -> String {
     let mut out = String::from(
         "# HELP http_requests_total Requests by status code.\n# TYPE http_requests_total counter\n",
     );
-    for (name, app) in &mut state.apps {
+    for app in state.apps.values_mut() {
         advance(app, now);
+        let labels = &app.labels;
         out.push_str(&format!(
-            "http_requests_total{{app=\"{name}\",code=\"200\"}} {}\n",
+            "http_requests_total{{{labels},code=\"200\"}} {}\n",
             app.ok
         ));
         if app.errors > 0.0 {
             out.push_str(&format!(
-                "http_requests_total{{app=\"{name}\",code=\"500\"}} {}\n",
+                "http_requests_total{{{labels},code=\"500\"}} {}\n",
                 app.errors
             ));
         }
     }
     out.push_str("# HELP http_request_duration_seconds Request latency.\n# TYPE http_request_duration_seconds histogram\n");
-    for (name, app) in &state.apps {
+    for app in state.apps.values() {
+        let labels = &app.labels;
         let mut cumulative = 0.0;
         for (i, count) in app.buckets.iter().enumerate() {
             cumulative += count;
             let le = BUCKETS.get(i).map_or("+Inf".to_owned(), |b| b.to_string());
             out.push_str(&format!(
-                "http_request_duration_seconds_bucket{{app=\"{name}\",le=\"{le}\"}} {cumulative}\n"
+                "http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}\n"
             ));
         }
         out.push_str(&format!(
-            "http_request_duration_seconds_sum{{app=\"{name}\"}} {}\nhttp_request_duration_seconds_count{{app=\"{name}\"}} {cumulative}\n",
+            "http_request_duration_seconds_sum{{{labels}}} {}\nhttp_request_duration_seconds_count{{{labels}}} {cumulative}\n",
             app.sum
         ));
     }
