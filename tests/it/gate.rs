@@ -313,7 +313,7 @@ fn no_data_is_a_violation_that_names_the_query() {
     assert_eq!(ran.output("violations"), "4");
     assert_eq!(ran.output("error-rate"), "");
     assert!(
-        ran.stderr.contains("evaluation 1/11 at +0s (11:06:40 UTC): error rate no data, over 1 %: missed; p95 latency no data, over 1000 ms: missed; 2 violation(s), 2 allowed\n  the error rate query gave no data: (sum(rate(http_requests_total{code=~\"5..\",app=\"not-deployed\"}[5s])) or vector(0)) / sum(rate(http_requests_total{app=\"not-deployed\"}[5s]))\n  the p95 latency query gave no data: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{app=\"not-deployed\"}[5s])))\n"),
+        ran.stderr.contains("evaluation 1/11 at +0s (11:06:40 UTC): error rate no data: missed; p95 latency no data: missed; 2 violation(s), 2 allowed\n  the error rate query gave no data: (sum(rate(http_requests_total{code=~\"5..\",app=\"not-deployed\"}[5s])) or vector(0)) / sum(rate(http_requests_total{app=\"not-deployed\"}[5s]))\n  the p95 latency query gave no data: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{app=\"not-deployed\"}[5s])))\n"),
         "{}",
         ran.stderr
     );

@@ -369,20 +369,22 @@ pub struct Prometheus {
 /// Where the `prometheus` binary is: `$PROMETHEUS`, else on `PATH`, else Debian's path. Panics
 /// with what to install when there is none: these tests never pass without a real server.
 pub fn prometheus_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("PROMETHEUS") {
-        return PathBuf::from(p);
-    }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("prometheus"))
-            .find(|p| p.is_file())
-    });
-    let binary = on_path.unwrap_or_else(|| PathBuf::from("/usr/bin/prometheus"));
+    let binary = std::env::var_os("PROMETHEUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("prometheus"))
+                    .find(|p| p.is_file())
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/prometheus"));
     assert!(
         binary.is_file(),
-        "the gate's tests need a real Prometheus, and `prometheus` is not installed: \
-         run `apt-get install -y --no-install-recommends prometheus` (Debian's package, as \
-         .ci/run does), or set PROMETHEUS to the server's binary"
+        "the gate's tests need a real Prometheus, and there is none at `{}`: run \
+         `apt-get install -y --no-install-recommends prometheus` (Debian's package, as .ci/run \
+         does), or set PROMETHEUS to the server's binary",
+        binary.display()
     );
     binary
 }

@@ -40,12 +40,14 @@ pub(super) fn evaluation_line(window: &Window, e: &Evaluation) -> String {
             let reading = j.reading.show(unit);
             Some(if j.met {
                 format!("{} {reading} ok", j.measure.label())
-            } else {
+            } else if j.reading.value().is_some() {
                 format!(
                     "{} {reading}, over {}: missed",
                     j.measure.label(),
                     unit.show(check.threshold.value())
                 )
+            } else {
+                format!("{} {reading}: missed", j.measure.label())
             })
         })
         .collect();
@@ -332,6 +334,7 @@ mod tests {
     fn evaluation_lines_say_each_measure_against_its_objective() {
         let w = window();
         insta::assert_snapshot!(evaluation_line(&w, &w.evaluations[1]), @"evaluation 2/5 at +1s (11:06:41 UTC): error rate 0.4 % ok; p95 latency 97.5 ms ok; p99 latency 4375 ms, over 2000 ms: missed; 1 violation(s), 2 allowed");
+        insta::assert_snapshot!(evaluation_line(&w, &w.evaluations[2]), @"evaluation 3/5 at +2s (11:06:42 UTC): error rate 6.25 %, over 1 %: missed; p95 latency no data: missed; p99 latency no requests (NaN): missed; 4 violation(s), 2 allowed");
         insta::assert_snapshot!(final_line(&w), @"gate: failed at evaluation 3 of 5: 4 violations, more than the 2 allowed");
     }
 
