@@ -44,7 +44,8 @@ impl CliCommand {
             | Self::Bom { common, .. }
             | Self::Snapshot { common, .. }
             | Self::Rollback { common, .. }
-            | Self::Report { common, .. } => Some(common),
+            | Self::Report { common, .. }
+            | Self::Gate { common, .. } => Some(common),
             Self::Action => None,
         }
     }
@@ -231,6 +232,13 @@ pub enum CliCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Hold a rollout to its objectives measured by Prometheus, or probe a URL (`--http`).
+    Gate {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        gate: Box<GateArgs>,
+    },
     /// Write `.github/release-action.yml` inferred from the repository, with the evidence.
     Init {
         #[command(flatten)]
@@ -244,6 +252,91 @@ pub enum CliCommand {
     },
     /// Run as a GitHub Action: read `INPUT_COMMAND` and the other `INPUT_*` variables.
     Action,
+}
+
+/// `gate`'s options. Values are text here and checked by the use case, which names the flag
+/// (and so the input) of each refused value. Credentials are not options: a bearer token or a
+/// password on a command line is visible to every process on the machine, so they come from
+/// the environment (`prometheus-token`, `prometheus-password`).
+#[derive(Debug, Clone, Args, Default)]
+pub struct GateArgs {
+    /// Prometheus, the address its web UI has (e.g. `https://prometheus.example.com`).
+    #[arg(long, value_name = "URL", conflicts_with = "http")]
+    pub prometheus_url: Option<String>,
+    /// The user for basic authentication; the password is `PROMETHEUS_PASSWORD` (input
+    /// `prometheus-password`). A bearer token is `PROMETHEUS_TOKEN` (input `prometheus-token`).
+    #[arg(long, value_name = "USER")]
+    pub prometheus_username: Option<String>,
+    /// The environment whose `slo.environments` override applies.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Label matchers added to every default query, e.g. `{app="web",track="canary"}`.
+    #[arg(long, value_name = "MATCHERS")]
+    pub selector: Option<String>,
+    /// Highest error rate (5xx share), e.g. `1%`; `off` to not watch it.
+    #[arg(long, value_name = "PERCENT")]
+    pub error_rate: Option<String>,
+    /// Highest p95 latency, e.g. `1000ms`; `off` to not watch it.
+    #[arg(long, value_name = "LATENCY")]
+    pub p95: Option<String>,
+    /// Highest p99 latency, e.g. `2000ms`; `off` to not watch it.
+    #[arg(long, value_name = "LATENCY")]
+    pub p99: Option<String>,
+    /// PromQL for the error rate instead of the default (a ratio: 0.01 is 1 %).
+    #[arg(long, value_name = "PROMQL")]
+    pub error_rate_query: Option<String>,
+    /// PromQL for the p95 latency instead of the default (in seconds).
+    #[arg(long, value_name = "PROMQL")]
+    pub p95_query: Option<String>,
+    /// PromQL for the p99 latency instead of the default (in seconds).
+    #[arg(long, value_name = "PROMQL")]
+    pub p99_query: Option<String>,
+    /// How long the gate watches, e.g. `10m` (default `10m`).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Time between evaluations, or between probe attempts (default `30s`; probes `3s`).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// The range of `rate()` in the default queries (default `2m`).
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// Violations tolerated before the gate fails (default 3).
+    #[arg(long, value_name = "N")]
+    pub max_violations: Option<String>,
+    /// Retries of a failed request (default 3 for Prometheus, 10 for probes).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<String>,
+    /// Probe this URL instead of asking Prometheus.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
+    /// The statuses the probe expects, e.g. `200` or `200,204` (default `200`).
+    #[arg(long, value_name = "STATUS", requires = "http")]
+    pub expect: Option<String>,
+}
+
+impl GateArgs {
+    /// The use case's view of these options.
+    pub fn request(&self) -> crate::app::gate::GateRequest {
+        crate::app::gate::GateRequest {
+            prometheus_url: self.prometheus_url.clone(),
+            prometheus_username: self.prometheus_username.clone(),
+            env: self.env.clone(),
+            selector: self.selector.clone(),
+            error_rate: self.error_rate.clone(),
+            p95: self.p95.clone(),
+            p99: self.p99.clone(),
+            error_rate_query: self.error_rate_query.clone(),
+            p95_query: self.p95_query.clone(),
+            p99_query: self.p99_query.clone(),
+            duration: self.duration.clone(),
+            interval: self.interval.clone(),
+            window: self.window.clone(),
+            max_violations: self.max_violations.clone(),
+            retries: self.retries.clone(),
+            http: self.http.clone(),
+            expect: self.expect.clone(),
+        }
+    }
 }
 
 /// `--bump` values.

@@ -130,13 +130,20 @@ fn run_with(
         }
     };
     if env.on_actions() {
-        for name in ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"] {
+        let secrets = ["INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"]
+            .into_iter()
+            .chain(app::gate::SECRET_VARS);
+        for name in secrets {
             if let Some(token) = env.var(name) {
                 let _ = writeln!(stdout, "{}", render_mask(token));
             }
         }
     }
-    let (mut outcome, exit) = match dispatch(&cli.command, env) {
+    let dispatched = {
+        let mut progress = |line: &str| stderr.line(line);
+        dispatch(&cli.command, env, &mut progress)
+    };
+    let (mut outcome, exit) = match dispatched {
         Ok(outcome) => (outcome, Exit::Success),
         Err(Stop::Findings(outcome)) => (*outcome, Exit::Findings),
         Err(stop) => return stopped(env, stdout, stderr, stop),
@@ -190,8 +197,16 @@ fn stopped(env: &RunEnv, stdout: &mut dyn Write, stderr: &mut Stderr<'_>, stop: 
     }
 }
 
-fn dispatch(command: &CliCommand, env: &RunEnv) -> Result<Outcome, Stop> {
+/// Runs the command; `progress` receives the lines a long-running command prints as it goes.
+fn dispatch(
+    command: &CliCommand,
+    env: &RunEnv,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Outcome, Stop> {
     match command {
+        CliCommand::Gate { common, gate } => {
+            app::gate::run_gate(&common.request(), &gate.request(), env, progress)
+        }
         CliCommand::ValidateTag { common, tag } => {
             app::run_validate_tag(&common.request(), tag.as_deref(), env)
         }

@@ -590,3 +590,33 @@ fn the_schema_values_of_changelog_and_version_bump_are_what_the_tool_accepts() {
         );
     }
 }
+
+#[test]
+fn the_schema_keys_of_slo_are_the_ones_the_tool_reads() {
+    let schema = schema();
+    let keys = schema["$defs"]["slo-objectives"]["properties"]
+        .as_object()
+        .expect("`slo-objectives.properties`");
+    assert!(keys.len() >= 9, "{keys:?}");
+    for (key, entry) in keys {
+        let examples: Vec<serde_json::Value> = match key.as_str() {
+            "queries" => vec![serde_json::json!({ "p95": "max(latency_seconds)" })],
+            _ => entry["examples"].as_array().cloned().unwrap_or_default(),
+        };
+        assert!(!examples.is_empty(), "`slo.{key}` has no examples");
+        for example in examples {
+            let text = format!("slo:\n  {key}: {example}\nenvironments: [dev, prod]\n");
+            assert!(
+                release_action::domain::config::parse_config(&text).is_ok(),
+                "the schema's example is refused by the tool: {text}"
+            );
+            let text = format!("environments: [dev, prod]\nslo:\n  environments:\n    prod:\n      {key}: {example}\n");
+            assert!(
+                release_action::domain::config::parse_config(&text).is_ok(),
+                "the tool refuses the key in an override: {text}"
+            );
+        }
+    }
+    let unknown = "slo:\n  p50: 1s\n";
+    assert!(release_action::domain::config::parse_config(unknown).is_err());
+}

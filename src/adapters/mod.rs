@@ -2,4 +2,6 @@
 pub mod actions;
 pub mod fs;
 pub mod github;
+pub mod http;
 pub mod localgit;
+pub mod prometheus;

@@ -9,6 +9,7 @@ use crate::domain::diagnostic::Diagnostic;
 pub mod bom;
 pub mod check;
 pub mod connect;
+pub mod gate;
 pub mod init;
 pub mod notes;
 pub mod promote;

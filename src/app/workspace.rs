@@ -79,48 +79,55 @@ pub fn attach_sources(common: &RepoRequest, env: &RunEnv, diagnostics: &mut [Dia
     }
 }
 
+/// Opens the repository and reads its configuration: the repository, the configuration
+/// (defaults when there is no file) and the configuration's path as the messages name it.
+pub fn load_config(common: &RepoRequest, env: &RunEnv) -> Result<(RepoDir, Config, String), Stop> {
+    let root = repo_root(common, env);
+    let repo = RepoDir::open(&root).map_err(|e| {
+        Stop::Usage(format!(
+            "`--repo {}` is not a readable directory: {e}",
+            root.display()
+        ))
+    })?;
+    let (config_path, explicit) = match &common.config {
+        Some(p) => (p.clone(), true),
+        None => (DEFAULT_CONFIG_PATH.to_owned(), false),
+    };
+    // A `--config` (or `config` input) a person typed may be absolute or lie outside the
+    // repository; the default path is the repository's and stays confined to it.
+    let text = if explicit {
+        repo.read_typed(&config_path, 1024 * 1024)
+    } else {
+        repo.read(&config_path, 1024 * 1024)
+    }
+    .map_err(|e| Stop::Usage(format!("configuration: {e}")))?;
+    let config = match text {
+        Some(text) => parse_config(&text).map_err(|e| {
+            let place = e
+                .line
+                .map(|l| format!("{config_path}:{l}"))
+                .unwrap_or(config_path.clone());
+            let mut help = e.help.clone();
+            help.push("every key is described in docs/configuration.md".into());
+            Stop::UsageHelp {
+                message: format!("{place}: {}", e.message),
+                help,
+            }
+        })?,
+        None if explicit => {
+            return Err(Stop::Usage(format!(
+                "the configuration file `{config_path}` does not exist"
+            )))
+        }
+        None => Config::default(),
+    };
+    Ok((repo, config, config_path))
+}
+
 impl Workspace {
     /// Opens the repository and reads the configuration.
     pub fn load(common: &RepoRequest, env: &RunEnv) -> Result<Self, Stop> {
-        let root = repo_root(common, env);
-        let repo = RepoDir::open(&root).map_err(|e| {
-            Stop::Usage(format!(
-                "`--repo {}` is not a readable directory: {e}",
-                root.display()
-            ))
-        })?;
-        let (config_path, explicit) = match &common.config {
-            Some(p) => (p.clone(), true),
-            None => (DEFAULT_CONFIG_PATH.to_owned(), false),
-        };
-        // A `--config` (or `config` input) a person typed may be absolute or lie outside the
-        // repository; the default path is the repository's and stays confined to it.
-        let text = if explicit {
-            repo.read_typed(&config_path, 1024 * 1024)
-        } else {
-            repo.read(&config_path, 1024 * 1024)
-        }
-        .map_err(|e| Stop::Usage(format!("configuration: {e}")))?;
-        let config = match text {
-            Some(text) => parse_config(&text).map_err(|e| {
-                let place = e
-                    .line
-                    .map(|l| format!("{config_path}:{l}"))
-                    .unwrap_or(config_path.clone());
-                let mut help = e.help.clone();
-                help.push("every key is described in docs/configuration.md".into());
-                Stop::UsageHelp {
-                    message: format!("{place}: {}", e.message),
-                    help,
-                }
-            })?,
-            None if explicit => {
-                return Err(Stop::Usage(format!(
-                    "the configuration file `{config_path}` does not exist"
-                )))
-            }
-            None => Config::default(),
-        };
+        let (repo, config, config_path) = load_config(common, env)?;
         Self::with_config(repo, config, &config_path)
     }
 

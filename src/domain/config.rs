@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::name::check_name;
 use super::rules::RuleLevels;
+use super::slo::SloConfig;
 use super::tag::TagFormat;
 
 /// Where the configuration is looked for when `--config` is not given.
@@ -103,6 +104,8 @@ pub struct Config {
     pub rules: RuleLevels,
     /// When a changed chart must carry a higher version.
     pub version_bump: VersionBump,
+    /// The objectives of `gate`.
+    pub slo: SloConfig,
 }
 
 impl Default for Config {
@@ -124,6 +127,7 @@ impl Default for Config {
             changelog: ChangelogMode::PerChart,
             rules: RuleLevels::default(),
             version_bump: VersionBump::EveryChange,
+            slo: SloConfig::default(),
         }
     }
 }
@@ -176,6 +180,7 @@ struct RawConfig {
     changelog: Option<String>,
     rules: Option<BTreeMap<String, String>>,
     version_bump: Option<String>,
+    slo: Option<yaml_serde::Value>,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +289,15 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     for env in &config.protected {
         known_env("protected", env)?;
     }
+    if let Some(value) = &raw.slo {
+        config.slo = read_slo_block(text, value)?;
+        for env in config.slo.environments.keys() {
+            known_env("slo.environments", env).map_err(|e| ConfigError {
+                line: slo_line(text, &["slo", "environments", env]),
+                ..e
+            })?;
+        }
+    }
     for (env, value) in raw.soak.unwrap_or_default() {
         known_env("soak", &env)?;
         let duration = parse_duration(&value).ok_or_else(|| {
@@ -383,6 +397,25 @@ impl Config {
     pub fn is_protected(&self, env: &str) -> bool {
         self.protected.iter().any(|p| p == env)
     }
+}
+
+/// Reads `slo:`, naming the line of a refused value.
+fn read_slo_block(text: &str, value: &yaml_serde::Value) -> Result<SloConfig, ConfigError> {
+    let line_of = |path: &[&str]| slo_line(text, path);
+    super::slo::read::read_slo(value, &line_of).map_err(|e| {
+        let path: Vec<&str> = e.path.iter().map(String::as_str).collect();
+        let line = (1..=path.len())
+            .rev()
+            .find_map(|n| slo_line(text, path.get(..n).unwrap_or_default()));
+        ConfigError::at(line, e.message)
+    })
+}
+
+/// The 1-based line of the key at `path` (`["slo", "environments", "prod"]`).
+fn slo_line(text: &str, path: &[&str]) -> Option<usize> {
+    let segs: Vec<super::yaml::PathSeg<'_>> =
+        path.iter().map(|k| super::yaml::PathSeg::Key(k)).collect();
+    super::yaml::Locator::new(text).ok()?.line_of(&segs)
 }
 
 /// An unquoted `tag-format: {component}-{version}`: YAML reads the braces as a flow mapping,
@@ -620,6 +653,30 @@ release-branches: [main]
             Some("CHANGELOG.md")
         );
         assert_eq!(c.components["app"].version_files, ["VERSION"]);
+    }
+
+    #[test]
+    fn slo_values_are_refused_at_their_line() {
+        let text = "environments: [dev, prod]\nslo:\n  p95: 1000ms\n  environments:\n    prod:\n      p99: fast\n";
+        let e = parse_config(text).expect_err("p99");
+        assert_eq!(e.line, Some(6));
+        assert!(
+            e.message
+                .contains("`slo.environments.prod.p99`: `fast` is not a latency"),
+            "{}",
+            e.message
+        );
+        let e = parse_config("environments: [dev]\nslo:\n  environments:\n    qa: {}\n")
+            .expect_err("qa");
+        assert_eq!(e.line, Some(4));
+        assert!(e.message.contains("not in `environments`"), "{}", e.message);
+        let e = parse_config("slo: { p95: 1000ms, selector: '{app=web}' }\n").expect_err("sel");
+        assert_eq!(e.line, Some(1));
+        let c = parse_config("slo:\n  queries:\n    p99: my_p99\n").expect("valid");
+        assert_eq!(
+            c.slo.base.queries[&crate::domain::slo::Measure::P99].line,
+            Some(3)
+        );
     }
 
     #[test]

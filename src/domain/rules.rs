@@ -350,6 +350,18 @@ pub const RULES: &[Rule] = &[
         "a file is hostile or malformed: a symlink out of the repository, too large, not UTF-8",
     ),
     fixed(
+        "gate/no-data",
+        "an SLO query returned nothing (or NaN) at an evaluation: counted as a violation",
+    ),
+    fixed(
+        "gate/objectives-missed",
+        "a release missed its objectives more often than `max-violations` allows",
+    ),
+    fixed(
+        "gate/probe-failed",
+        "a probed URL never answered an expected status within its retries",
+    ),
+    fixed(
         "init/exists",
         "`init` found a configuration or workflow file and does not overwrite it",
     ),

@@ -163,3 +163,35 @@ fn help_and_version_exit_zero_and_unknown_flags_exit_two() {
     s.cli(&["check", "--nope"]).expect_code(2);
     s.cli(&[]).expect_code(2);
 }
+
+#[test]
+fn every_flag_of_every_command_is_an_input_of_action_yml() {
+    use clap::CommandFactory;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+        .expect("action.yml");
+    let action: yaml_serde::Value = yaml_serde::from_str(&text).expect("yaml");
+    let inputs = &action["inputs"];
+    let cli = release_action::cli::Cli::command();
+    let mut missing = Vec::new();
+    for sub in cli.get_subcommands() {
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if inputs.get(long).is_none() {
+                missing.push(format!("{} --{long}", sub.get_name()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "flags that are no input of action.yml: {missing:?}"
+    );
+    let command = inputs["command"]["description"].as_str().expect("text");
+    for sub in cli.get_subcommands().map(clap::Command::get_name) {
+        if sub != "action" {
+            assert!(
+                command.contains(&format!("`{sub}`")),
+                "the `command` input does not list `{sub}`"
+            );
+        }
+    }
+}

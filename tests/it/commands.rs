@@ -3,11 +3,8 @@
 //! stderr) so that the runner executes none of it, and stay byte for byte what they are off
 //! a runner.
 
-#[path = "../support/runner.rs"]
-mod runner;
-
 use crate::common::{Ran, Sandbox};
-use runner::assert_only_our_commands;
+use crate::runner::assert_only_our_commands;
 
 /// Lines the runner would execute if they reached it as they are.
 const PLANTED: [&str; 6] = [

@@ -4,15 +4,20 @@ mod bom;
 mod check;
 mod commands;
 mod common;
+mod gate;
 mod hostile;
 mod init;
 mod judge_change;
 mod notes;
+#[path = "../support/prometheus.rs"]
+mod prometheus;
 mod promote;
 mod reading;
 mod repeated_keys;
 mod report;
 mod rollback;
+#[path = "../support/runner.rs"]
+mod runner;
 mod snapshot;
 mod validate_tag;
 mod workflows;

@@ -210,10 +210,23 @@ fn pr_check_gates_the_pull_request() {
     );
 }
 
+/// The one step of `steps` whose command is `command`.
+fn step<'a>(steps: &'a [BTreeMap<String, String>], command: &str) -> &'a BTreeMap<String, String> {
+    let mut found = steps
+        .iter()
+        .filter(|w| w.get("command").map(String::as_str) == Some(command));
+    let one = found
+        .next()
+        .unwrap_or_else(|| panic!("no `{command}` step"));
+    assert!(found.next().is_none(), "two `{command}` steps");
+    one
+}
+
 #[test]
 fn chart_promotion_opens_the_pull_request() {
     let steps = release_action_steps("chart-promotion.yml");
-    assert_eq!(steps.len(), 1);
+    assert_eq!(steps.len(), 2, "the SLO gate and the promotion");
+    let steps = [step(&steps, "promote").clone()];
     let s = Sandbox::demo();
     let fake = fake_with_demo();
     let table = [
@@ -405,4 +418,181 @@ fn report_writes_the_delivery_summary() {
     assert!(ran.summary.contains("| `staging` | 1 |"), "{}", ran.summary);
     assert!(ran.summary.contains("xychart-beta"), "{}", ran.summary);
     fake.assert_clean();
+}
+
+/// The demo repository with objectives quick enough for a test: evaluations every second over
+/// a five-second window.
+fn demo_with_quick_objectives(extra: &str) -> Sandbox {
+    let s = Sandbox::demo();
+    let config = s.read(".github/release-action.yml");
+    s.write(
+        ".github/release-action.yml",
+        format!("{config}slo:\n  duration: 2s\n  interval: 1s\n  window: 5s\n{extra}"),
+    );
+    s
+}
+
+fn workflow_text(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows-examples")
+            .join(file),
+    )
+    .expect("workflow")
+}
+
+#[test]
+fn canary_progressive_gates_every_traffic_step_on_the_canary_s_series() {
+    let steps = release_action_steps("canary-progressive.yml");
+    assert_eq!(steps.len(), 6, "one gate per traffic step");
+    assert!(steps.iter().all(|w| w == &steps[0]), "{steps:#?}");
+    assert_eq!(steps[0]["command"], "gate");
+    let text = workflow_text("canary-progressive.yml");
+    let mut at = 0;
+    for weight in [5, 10, 25, 50, 75, 100] {
+        let shift = text[at..]
+            .find(&format!(
+                "- name: {weight} % of the traffic, then helm test"
+            ))
+            .map(|i| i + at)
+            .unwrap_or_else(|| panic!("no {weight} % step"));
+        let gate = text[shift..]
+            .find(&format!("- name: SLO gate at {weight} %"))
+            .map(|i| i + shift)
+            .unwrap_or_else(|| panic!("no gate after the {weight} % step"));
+        at = gate;
+    }
+    let rollback = text
+        .find("- name: Back to 0 % on failure")
+        .expect("rollback");
+    assert!(rollback > at && text[rollback..].contains("if: failure()"));
+    // The selector the resolve step writes, as its shell writes it.
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("echo \"selector="))
+        .expect("the selector line");
+    let out = tempfile::NamedTempFile::new().expect("tempfile");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(line)
+        .env("NAMESPACE", "staging")
+        .env("CHART", "frontend")
+        .env("GITHUB_OUTPUT", out.path())
+        .status()
+        .expect("bash");
+    assert!(status.success());
+    let written = std::fs::read_to_string(out.path()).expect("output");
+    let selector = written
+        .trim_end()
+        .strip_prefix("selector=")
+        .expect("selector=");
+    assert_eq!(
+        selector,
+        r#"{namespace="staging",service="frontend-canary"}"#
+    );
+
+    let shared = crate::gate::serving("canary-good");
+    crate::gate::serving("canary-bad");
+    let s = demo_with_quick_objectives("  max-violations: 1\n");
+    let run = |selector: &str| {
+        let table = [
+            ("vars.PROMETHEUS_URL", shared.prometheus.url.as_str()),
+            ("secrets.PROMETHEUS_TOKEN", ""),
+            ("inputs.environment", "staging"),
+            ("steps.resolve.outputs.selector", selector),
+            ("inputs.watch", "2s"),
+        ];
+        run_step(
+            &s,
+            &resolve(&steps[0], &table),
+            json!({ "inputs": {} }),
+            &[],
+            None,
+        )
+    };
+    let good = run(selector);
+    good.expect_code(0);
+    assert_eq!(good.output("passed"), "true");
+    assert!(
+        good.summary.contains("## release-action gate: passed"),
+        "{}",
+        good.summary
+    );
+    let bad = run(r#"{namespace="staging",service="backend-canary"}"#);
+    bad.expect_code(1);
+    assert_eq!(bad.output("passed"), "false");
+    assert_eq!(bad.output("violations"), "2");
+    assert_eq!(bad.output("error-rate"), "20");
+    assert!(
+        bad.stdout
+            .contains("::error title=gate/objectives-missed::"),
+        "{}",
+        bad.stdout
+    );
+}
+
+#[test]
+fn chart_promotion_promotes_into_prod_only_after_a_passing_gate_on_the_source() {
+    let wf = yaml(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows-examples")
+            .join("chart-promotion.yml"),
+    );
+    assert_eq!(
+        wf["jobs"]["slo-gate"]["if"],
+        "inputs.target == 'prod' && vars.PROMETHEUS_URL != ''"
+    );
+    assert_eq!(wf["jobs"]["promote"]["needs"], "slo-gate");
+    assert_eq!(
+        wf["jobs"]["promote"]["if"],
+        "${{ !failure() && !cancelled() }}"
+    );
+    let steps = release_action_steps("chart-promotion.yml");
+    let gate = step(&steps, "gate");
+    // `format()` as GitHub evaluates it: `{{` is `{`, `{0}` the first argument.
+    let expr = gate["selector"]
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|e| e.strip_suffix("}}"))
+        .expect("an expression")
+        .trim()
+        .to_owned();
+    let pattern = expr
+        .strip_prefix("format('")
+        .and_then(|e| e.split_once("',"))
+        .map(|(p, _)| p)
+        .expect("format('…', …)");
+    let selector = pattern
+        .replace("{{", "\u{1}")
+        .replace("}}", "\u{2}")
+        .replace("{0}", "staging")
+        .replace("{1}", "frontend")
+        .replace('\u{1}', "{")
+        .replace('\u{2}', "}");
+    assert_eq!(selector, r#"{namespace="staging",service="frontend"}"#);
+
+    let shared = crate::gate::serving("staging-frontend");
+    let s = demo_with_quick_objectives("  environments:\n    staging: { max-violations: 0 }\n");
+    let table = [
+        ("vars.PROMETHEUS_URL", shared.prometheus.url.as_str()),
+        ("secrets.PROMETHEUS_TOKEN", ""),
+        ("inputs.source || 'staging'", "staging"),
+        (expr.as_str(), selector.as_str()),
+    ];
+    let ran = run_step(
+        &s,
+        &resolve(gate, &table),
+        json!({ "inputs": {} }),
+        &[],
+        None,
+    );
+    ran.expect_code(0);
+    assert_eq!(ran.output("passed"), "true");
+    assert!(
+        ran.stderr
+            .contains("(3 evaluations); more than 0 violation(s) fail it"),
+        "the staging override applies: {}",
+        ran.stderr
+    );
 }
