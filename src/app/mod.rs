@@ -165,7 +165,7 @@ pub(crate) fn edit_refused(e: &crate::domain::yaml::EditError, finding: Diagnost
 }
 
 /// Stops with the outcome if it has any error finding.
-pub(crate) fn gate(outcome: Outcome) -> Result<Outcome, Stop> {
+pub(crate) fn stop_on_errors(outcome: Outcome) -> Result<Outcome, Stop> {
     if crate::domain::diagnostic::has_errors(&outcome.diagnostics) {
         Err(Stop::Findings(Box::new(outcome)))
     } else {

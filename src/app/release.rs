@@ -7,7 +7,7 @@
 use super::connect::{api_failure, block_on, connect, OFFLINE_RELEASE};
 use super::tags::{release_name, tag_input, validate, verify_tag_on_github, ValidTag};
 use super::workspace::Workspace;
-use super::{gate, Outcome, RunEnv, Stop};
+use super::{stop_on_errors, Outcome, RunEnv, Stop};
 use crate::adapters::github::{GitHub, NewRelease, Release};
 use crate::app::RepoRequest;
 use crate::report::md_cell;
@@ -22,13 +22,15 @@ pub fn run_release(
     let ws = Workspace::load(common, env)?;
     let tag = tag_input(tag, env)?;
     let (mut out, valid) = validate(&ws, &tag)?;
-    let Some(valid) = valid else { return gate(out) };
+    let Some(valid) = valid else {
+        return stop_on_errors(out);
+    };
     let gh = connect(env, OFFLINE_RELEASE)?;
     block_on(async {
         let findings = verify_tag_on_github(&ws, &gh, &valid, env).await?;
         if !findings.is_empty() {
             out.diagnostics.extend(findings);
-            return gate(out);
+            return stop_on_errors(out);
         }
         let release = upsert_release(&ws, &gh, &valid, draft, &mut out).await?;
         let url = release.html_url.to_string();

@@ -2,7 +2,7 @@
 
 use super::tags::{tag_input, validate, verify_tag_on_github};
 use super::workspace::Workspace;
-use super::{gate, Outcome, RunEnv, Stop};
+use super::{stop_on_errors, Outcome, RunEnv, Stop};
 use crate::app::RepoRequest;
 use crate::domain::diagnostic::Diagnostic;
 
@@ -33,7 +33,7 @@ pub fn run_validate_tag(
             "tag `{tag}`: its chart version, version files and changelog agree"
         ));
     }
-    gate(outcome)
+    stop_on_errors(outcome)
 }
 
 /// Without a token, whether the tag is annotated is asked of the local git repository; when it

@@ -19,6 +19,7 @@ fn the_help_says_what_each_command_does() {
         "snapshot",
         "rollback",
         "report",
+        "gate",
         "notes",
         "init",
     ] {

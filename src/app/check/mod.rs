@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use self::base::Base;
 use self::judge::{judge, paths_read, Change, Judged, Row, Scope};
 use super::workspace::Workspace;
-use super::{gate, Outcome, RunEnv, Stop};
+use super::{stop_on_errors, Outcome, RunEnv, Stop};
 use crate::app::RepoRequest;
 use crate::domain::baseline;
 use crate::domain::changelog;
@@ -139,7 +139,7 @@ pub fn run_check(common: &RepoRequest, req: &CheckRequest, env: &RunEnv) -> Resu
             .unwrap_or_default()
     );
     out.stdout = verdict.replace(char::is_control, " ") + "\n";
-    gate(out)
+    stop_on_errors(out)
 }
 
 /// A change of only exempt files may still add a release section to the changelog: then the
