@@ -1,20 +1,19 @@
-//! A small HTTP client for the gate (Prometheus queries and smoke probes): hyper with rustls,
-//! the stack octocrab already brings, so the binary stays static and gains no crate.
+//! A small HTTP client for the gate (Prometheus queries and smoke probes).
 //!
-//! Certificates are the system's (`SSL_CERT_FILE` in the image). Redirects are not followed: a
-//! probe reports the status it got, and Prometheus's API does not redirect. Bodies are read up
-//! to [`MAX_BODY`]; a request that has no complete answer within its timeout has failed.
+//! It sends its requests through octocrab's client (`Octocrab::execute`, with octocrab's own
+//! retries turned off), which the binary already carries for GitHub: a second hyper and rustls
+//! client stack would add about half a megabyte to an image with a size budget. Certificates
+//! are the system's (`SSL_CERT_FILE` in the image). Redirects are followed, and an
+//! `Authorization` header is dropped on a redirect to another host (tower-http's standard
+//! policy). Bodies are read up to [`MAX_BODY`]; a request without a complete answer within its
+//! timeout has failed.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue, Request, StatusCode};
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::{BodyExt, Limited};
+use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::Octocrab;
 
 /// Largest body read, in bytes: a Prometheus answer of one number is a few hundred.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -36,7 +35,7 @@ pub struct HttpAnswer {
     /// The status.
     pub status: StatusCode,
     /// The body (up to [`MAX_BODY`] bytes).
-    pub body: Bytes,
+    pub body: Vec<u8>,
     /// How long the answer took.
     pub elapsed: Duration,
 }
@@ -44,8 +43,7 @@ pub struct HttpAnswer {
 /// The client: one connection pool for the whole run.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
-    user_agent: HeaderValue,
+    octo: Octocrab,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -55,31 +53,17 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client that trusts the system's certificates. Without any (an image without a CA
-    /// bundle), `http://` still works and `https://` fails at the handshake, naming why.
-    pub fn new() -> Result<Self, String> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let connector = match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(Arc::clone(&provider))
-        {
-            Ok(builder) => builder.https_or_http().enable_http1().build(),
-            Err(_) => {
-                let config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| format!("cannot set up TLS: {e}"))?
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth();
-                hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config(config)
-                    .https_or_http()
-                    .enable_http1()
-                    .build()
-            }
-        };
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        let user_agent =
-            HeaderValue::from_static(concat!("release-action/", env!("CARGO_PKG_VERSION")));
-        Ok(Self { client, user_agent })
+    /// A client whose connections open within `timeout`. Call it inside the async runtime
+    /// that drives its requests: octocrab spawns its connection service onto the current
+    /// runtime when it is built.
+    pub fn new(timeout: Duration) -> Result<Self, String> {
+        let octo = Octocrab::builder()
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(timeout))
+            .set_read_timeout(Some(timeout))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { octo })
     }
 
     /// Sends `GET url` with `headers` and reads the answer, within `timeout`.
@@ -90,8 +74,7 @@ impl HttpClient {
         timeout: Duration,
     ) -> Result<HttpAnswer, HttpError> {
         let mut request = Request::get(url)
-            .header(http::header::USER_AGENT, self.user_agent.clone())
-            .body(Empty::<Bytes>::new())
+            .body(())
             .map_err(|e| HttpError::Transport(format!("cannot build the request: {e}")))?;
         for (name, value) in headers {
             request.headers_mut().insert(name.clone(), value.clone());
@@ -99,16 +82,17 @@ impl HttpClient {
         let started = Instant::now();
         let exchange = async {
             let response = self
-                .client
-                .request(request)
+                .octo
+                .execute(request)
                 .await
-                .map_err(|e| HttpError::Transport(chain(&e)))?;
+                .map_err(|e| HttpError::Transport(causes(&e)))?;
             let status = response.status();
             let body = Limited::new(response.into_body(), MAX_BODY)
                 .collect()
                 .await
                 .map_err(|e| HttpError::Transport(format!("reading the answer: {e}")))?
-                .to_bytes();
+                .to_bytes()
+                .to_vec();
             Ok(HttpAnswer {
                 status,
                 body,
@@ -121,15 +105,16 @@ impl HttpClient {
     }
 }
 
-/// An error's causes, `: `-separated: hyper's own message ("client error (Connect)") says
-/// little when there are causes; they say what happened ("tcp connect error: Connection
-/// refused (os error 111)").
-fn chain(e: &dyn std::error::Error) -> String {
+/// What went wrong, from the innermost causes: the client's own messages ("Hyper error",
+/// "client error (Connect)") say little; the causes say what happened ("tcp connect error:
+/// Connection refused (os error 111)").
+fn causes(e: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
+        let generic = text.starts_with("client error (");
+        if !generic && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         source = s.source();

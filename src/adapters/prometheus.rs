@@ -4,16 +4,17 @@
 //! Transport failures, timeouts, 5xx, 408 and 429 are retried with exponential backoff (1 s,
 //! 2 s, 4 s, … capped by the caller, who passes the gate's interval); anything else is final. A
 //! query Prometheus refuses (400 `bad_data`, 422 `execution`) carries Prometheus's own error
-//! text. Credentials go only into the `Authorization` header, marked sensitive, and never into
-//! a message.
+//! text. Credentials go only into the `Authorization` header of requests to the server's own
+//! host, and never into a message.
 //! See: <https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries>
 //! See: <https://prometheus.io/docs/prometheus/latest/querying/api/#format-overview>
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use http::{HeaderValue, StatusCode};
 use serde_json::Value;
+
+use base64::Engine as _;
 
 use super::http::{HttpClient, HttpError};
 
@@ -119,11 +120,11 @@ pub struct Prometheus {
 
 impl Prometheus {
     /// A client for the server at `base` (the URL its web UI has, e.g.
-    /// `https://prometheus.example.com` or `http://127.0.0.1:9090/prometheus`), making at most
-    /// `retries + 1` attempts per query, waiting at most `max_backoff` between two, and giving
-    /// each attempt `timeout`. Nothing is sent until [`Prometheus::query`].
+    /// `https://prometheus.example.com` or `http://127.0.0.1:9090/prometheus`), sending `auth`
+    /// to that host only, making at most `retries + 1` attempts per query, waiting at most
+    /// `max_backoff` between two, and giving each attempt `timeout`. Nothing is sent until
+    /// [`Prometheus::query`]; build it inside the runtime that drives the queries.
     pub fn new(
-        http: HttpClient,
         base: &str,
         auth: Option<&Auth>,
         retries: u32,
@@ -131,8 +132,7 @@ impl Prometheus {
         timeout: Duration,
     ) -> Result<Self, String> {
         let base = base.trim().trim_end_matches('/').to_owned();
-        let probe = format!("{base}/api/v1/query");
-        probe
+        format!("{base}/api/v1/query")
             .parse::<http::Uri>()
             .map_err(|e| format!("`{}` is not a URL: {e}", base.escape_debug()))?;
         let auth = auth
@@ -152,7 +152,7 @@ impl Prometheus {
             })
             .transpose()?;
         Ok(Self {
-            http,
+            http: HttpClient::new(timeout)?,
             base,
             auth,
             attempts: retries.saturating_add(1),
@@ -181,7 +181,7 @@ impl Prometheus {
             attempt += 1;
             let failure = match self.http.get(&url, &headers, self.timeout).await {
                 Ok(answer) if !retryable(answer.status) => {
-                    return self.read(answer.status, &answer.body)
+                    return read(&self.base, answer.status, &answer.body)
                 }
                 Ok(answer) => format!(
                     "it answered {}{}",
@@ -205,62 +205,58 @@ impl Prometheus {
             tokio::time::sleep(backoff(attempt, self.max_backoff)).await;
         }
     }
+}
 
-    fn read(&self, status: StatusCode, body: &[u8]) -> Result<Sample, PrometheusError> {
-        let json: Option<Value> = serde_json::from_slice(body).ok();
-        let field = |k: &str| {
-            json.as_ref()
-                .and_then(|j| j.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+/// Reads a final answer from the server at `base`: its one number, or why there is none.
+fn read(base: &str, status: StatusCode, body: &[u8]) -> Result<Sample, PrometheusError> {
+    let unexpected = |detail: String| PrometheusError::Unexpected {
+        url: base.to_owned(),
+        detail,
+    };
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let field = |k: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let shown = || excerpt(body).map(|b| format!(": {b}")).unwrap_or_default();
+    if status.is_success() {
+        let Some(json) = &json else {
+            return Err(unexpected(format!(
+                "it answered {status} with a body that is not JSON{}",
+                shown()
+            )));
         };
-        if status.is_success() {
-            let Some(json) = &json else {
-                return Err(self.unexpected(format!(
-                    "it answered {status} with a body that is not JSON{}",
-                    excerpt(body).map(|b| format!(": {b}")).unwrap_or_default()
-                )));
-            };
-            if field("status").as_deref() != Some("success") {
-                return Err(self.unexpected(format!(
-                    "`status` is not `success`{}",
-                    excerpt(body).map(|b| format!(": {b}")).unwrap_or_default()
-                )));
-            }
-            return parse_result(&json["data"]).map_err(|e| match e {
-                Shape::Bad(detail) => self.unexpected(detail),
-                Shape::NotOne(what) => PrometheusError::NotOneNumber { what },
+        if field("status").as_deref() != Some("success") {
+            return Err(unexpected(format!("`status` is not `success`{}", shown())));
+        }
+        return parse_result(&json["data"]).map_err(|e| match e {
+            Shape::Bad(detail) => unexpected(detail),
+            Shape::NotOne(what) => PrometheusError::NotOneNumber { what },
+        });
+    }
+    if let (Some("error"), Some(error)) = (field("status").as_deref(), field("error")) {
+        if matches!(status.as_u16(), 400 | 422) {
+            return Err(PrometheusError::Refused {
+                status: status.as_u16(),
+                error_type: field("errorType").unwrap_or_default(),
+                error,
             });
         }
-        if let (Some("error"), Some(error)) = (field("status").as_deref(), field("error")) {
-            if matches!(status.as_u16(), 400 | 422) {
-                return Err(PrometheusError::Refused {
-                    status: status.as_u16(),
-                    error_type: field("errorType").unwrap_or_default(),
-                    error,
-                });
-            }
-        }
-        let hint = match status.as_u16() {
-            401 | 403 => "\n  = help: check `prometheus-token`, or `prometheus-username` and `prometheus-password`",
-            404 => "\n  = help: `prometheus-url` is the address of Prometheus's web UI; the query API is under it at `/api/v1/query`",
-            300..=399 => "\n  = help: give the address the redirect points to as `prometheus-url`",
-            _ => "",
-        };
-        Err(PrometheusError::Status {
-            url: self.base.clone(),
-            status: status.as_u16(),
-            body: excerpt(body).unwrap_or_else(|| "(empty)".into()),
-            hint: hint.into(),
-        })
     }
-
-    fn unexpected(&self, detail: String) -> PrometheusError {
-        PrometheusError::Unexpected {
-            url: self.base.clone(),
-            detail,
-        }
-    }
+    let hint = match status.as_u16() {
+        401 | 403 => "\n  = help: check `prometheus-token`, or `prometheus-username` and `prometheus-password`",
+        404 => "\n  = help: `prometheus-url` is the address of Prometheus's web UI; the query API is under it at `/api/v1/query`",
+        300..=399 => "\n  = help: give the address the redirect points to as `prometheus-url`",
+        _ => "",
+    };
+    Err(PrometheusError::Status {
+        url: base.to_owned(),
+        status: status.as_u16(),
+        body: excerpt(body).unwrap_or_else(|| "(empty)".into()),
+        hint: hint.into(),
+    })
 }
 
 /// Why a `data` object is not one number.
@@ -412,36 +408,23 @@ mod tests {
 
     #[test]
     fn refusals_keep_prometheus_s_error_text() {
-        let p = Prometheus::new(
-            HttpClient::new().expect("client"),
-            "http://127.0.0.1:9/",
-            None,
-            0,
-            Duration::from_secs(1),
-            Duration::from_secs(1),
-        )
-        .expect("client");
-        assert_eq!(p.url(), "http://127.0.0.1:9");
+        let base = "http://127.0.0.1:9";
         let body = br#"{"status":"error","errorType":"bad_data","error":"1:16: parse error: unclosed left parenthesis"}"#;
         assert_eq!(
-            p.read(StatusCode::BAD_REQUEST, body),
+            read(base, StatusCode::BAD_REQUEST, body),
             Err(PrometheusError::Refused {
                 status: 400,
                 error_type: "bad_data".into(),
                 error: "1:16: parse error: unclosed left parenthesis".into()
             })
         );
-        let e = p
-            .read(StatusCode::UNAUTHORIZED, b"Unauthorized\n")
-            .expect_err("401");
+        let e = read(base, StatusCode::UNAUTHORIZED, b"Unauthorized\n").expect_err("401");
         assert!(
             e.to_string()
                 .contains("answered 401 to the query: Unauthorized"),
             "{e}"
         );
-        let e = p
-            .read(StatusCode::OK, b"<html>login</html>")
-            .expect_err("html");
+        let e = read(base, StatusCode::OK, b"<html>login</html>").expect_err("html");
         assert!(matches!(e, PrometheusError::Unexpected { .. }), "{e}");
     }
 

@@ -159,24 +159,19 @@ pub fn run_gate(
     let (Some(url), Some(plan), true) = (url, plan, problems.is_empty()) else {
         return Err(Stop::Usage(problems.join("\n")));
     };
-    let http = HttpClient::new().map_err(|e| Stop::Failure(anyhow::anyhow!(e)))?;
-    let prometheus = Prometheus::new(
-        http,
-        &url,
-        auth.as_ref(),
-        retries,
-        plan.interval,
-        request_timeout(env),
-    )
-    .map_err(|e| Stop::Usage(format!("`--prometheus-url`: {e}")))?;
     if !plan.selector.is_empty() && plan.checks.iter().all(|c| c.origin != QueryOrigin::Default) {
         progress(&format!(
             "gate: the selector `{}` applies only to the default queries, and every query is your own",
             plan.selector
         ));
     }
-    let window = block_on(watch(&prometheus, plan, env, progress, &config_path))?;
-    finish(window, &prometheus, progress)
+    let timeout = request_timeout(env);
+    let window = block_on(async {
+        let prometheus = Prometheus::new(&url, auth.as_ref(), retries, plan.interval, timeout)
+            .map_err(|e| Stop::Usage(format!("`--prometheus-url`: {e}")))?;
+        watch(&prometheus, plan, env, progress, &config_path).await
+    })?;
+    finish(window, &url, progress)
 }
 
 /// Evaluates the plan until it passes or fails.
@@ -233,11 +228,7 @@ async fn watch(
 }
 
 /// The outcome of a finished window: outputs, summary, findings, and exit 1 when it failed.
-fn finish(
-    window: Window,
-    prometheus: &Prometheus,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Outcome, Stop> {
+fn finish(window: Window, url: &str, progress: &mut dyn FnMut(&str)) -> Result<Outcome, Stop> {
     let failed = window.failed();
     progress(&render::final_line(&window));
     let mut outcome = Outcome::default();
@@ -252,7 +243,7 @@ fn finish(
             .unwrap_or_default();
         outcome.output(check.measure.key(), last);
     }
-    outcome.summary = render::summary(&window, prometheus.url());
+    outcome.summary = render::summary(&window, url.trim_end_matches('/'));
     if failed {
         let counts: Vec<String> = violations_by_measure(&window.evaluations)
             .into_iter()
@@ -525,7 +516,6 @@ fn run_probe(
         attempts: retries.saturating_add(1),
         interval,
     };
-    let http = HttpClient::new().map_err(|e| Stop::Failure(anyhow::anyhow!(e)))?;
     let timeout = request_timeout(env);
     let mut probe = Probe::new(plan.clone());
     progress(&format!(
@@ -536,6 +526,7 @@ fn run_probe(
         render_duration(plan.interval)
     ));
     block_on(async {
+        let http = HttpClient::new(timeout).map_err(|e| Stop::Failure(anyhow::anyhow!(e)))?;
         let start = tokio::time::Instant::now();
         for k in 0u32.. {
             let offset = plan.interval.saturating_mul(k);

@@ -264,18 +264,10 @@ pub(super) fn probe_summary(probe: &Probe) -> String {
     md
 }
 
-/// `HH:MM:SS` of a Unix time, in UTC.
+/// `HH:MM:SS` of a Unix time, in UTC (days are 86 400 seconds long in Unix time).
 fn clock(at: f64) -> String {
-    let secs = at.floor() as i64;
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[hour]:[minute]:[second]"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
+    let secs = (at.floor() as i64).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// `text` as inline code that no backtick inside it can end, safe in a table cell.
