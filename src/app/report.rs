@@ -131,25 +131,15 @@ async fn from_api(
         let baseline = match before.first() {
             Some(c) => {
                 let bytes = gh.file_bytes(&path, &c.sha).await.map_err(api_failure)?;
-                let text = bytes.and_then(|b| String::from_utf8(b).ok());
-                charts_of(text.as_deref(), &path)
+                charts_of(small_text(bytes).as_deref(), &path)
             }
             None => BTreeMap::new(),
         };
         let mut changes = Vec::new();
         for c in commits {
             let bytes = gh.file_bytes(&path, &c.sha).await.map_err(api_failure)?;
-            let text = bytes
-                .filter(|b| b.len() as u64 <= MAX_SMALL_FILE)
-                .and_then(|b| String::from_utf8(b).ok());
-            changes.push(Change {
-                pr: pull_number(&c.message),
-                charts: charts_of(text.as_deref(), &path),
-                sha: c.sha,
-                at: c.at,
-                author: c.author,
-                message: c.message,
-            });
+            let charts = charts_of(small_text(bytes).as_deref(), &path);
+            changes.push(change(c.sha, c.at, c.author, c.message, charts));
         }
         histories.push(EnvHistory {
             env: env.clone(),
@@ -167,6 +157,31 @@ async fn from_api(
         }
     }
     Ok((histories, tags))
+}
+
+/// A BOM's bytes at one commit as text, when they are small enough and UTF-8.
+fn small_text(bytes: Option<Vec<u8>>) -> Option<String> {
+    bytes
+        .filter(|b| b.len() as u64 <= MAX_SMALL_FILE)
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+/// One change of a BOM: its commit and the pins it left.
+fn change(
+    sha: String,
+    at: i64,
+    author: String,
+    message: String,
+    charts: BTreeMap<String, String>,
+) -> Change {
+    Change {
+        pr: pull_number(&message),
+        sha,
+        at,
+        author,
+        message,
+        charts,
+    }
 }
 
 /// The `(chart, version, tag)` each change in the window newly pinned: only those tags are
@@ -200,12 +215,7 @@ fn from_git(
     let git = |e: localgit::GitError| Stop::Failure(anyhow::anyhow!("{e}"));
     let read = |sha: &str, path: &str| -> Result<Option<String>, Stop> {
         let files = localgit::read_files(&root, sha, &[path.to_owned()]).map_err(git)?;
-        Ok(files
-            .into_iter()
-            .next()
-            .flatten()
-            .filter(|b| b.len() as u64 <= MAX_SMALL_FILE)
-            .and_then(|b| String::from_utf8(b).ok()))
+        Ok(small_text(files.into_iter().next().flatten()))
     };
     let mut histories = Vec::new();
     for env in &ws.config.environments {
@@ -220,15 +230,8 @@ fn from_git(
         };
         let mut changes = Vec::new();
         for c in commits {
-            let text = read(&c.sha, &path)?;
-            changes.push(Change {
-                pr: pull_number(&c.message),
-                charts: charts_of(text.as_deref(), &path),
-                sha: c.sha,
-                at: c.at,
-                author: c.author,
-                message: c.message,
-            });
+            let charts = charts_of(read(&c.sha, &path)?.as_deref(), &path);
+            changes.push(change(c.sha, c.at, c.author, c.message, charts));
         }
         histories.push(EnvHistory {
             env: env.clone(),
