@@ -102,12 +102,7 @@ pub(super) fn create_ref(repo: &mut Repo, req: &mut Req<'_>) -> Reply {
     }
     repo.set_ref(&full, Some(sha.clone()));
     let body = render::git_ref(&req.ctx, repo, &full, &sha);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 pub(super) fn update_ref(repo: &mut Repo, req: &mut Req<'_>) -> Reply {
@@ -188,12 +183,7 @@ pub(super) fn create_commit(repo: &mut Repo, req: &mut Req<'_>, viewer: &Signatu
     };
     let sha = repo.objects.put(Object::Commit(commit.clone()));
     let body = render::git_commit(&req.ctx, repo, &sha, &commit);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 fn tree_listing(
@@ -320,12 +310,7 @@ pub(super) fn create_tree(repo: &mut Repo, req: &mut Req<'_>) -> Reply {
     let mut listing = Vec::new();
     tree_listing(repo, &sha, "", false, &mut listing);
     let body = render::git_tree(&req.ctx, repo, &sha, &listing);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 pub(super) fn create_blob(repo: &mut Repo, req: &mut Req<'_>) -> Reply {

@@ -78,12 +78,7 @@ pub(super) fn create_comment(repo: &mut Repo, req: &mut Req<'_>, id: u64, viewer
     };
     let body = render::comment(&req.ctx, repo, &comment);
     repo.comments.push(comment);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 pub(super) fn get_label(repo: &Repo, req: &mut Req<'_>) -> Reply {
@@ -117,10 +112,5 @@ pub(super) fn create_label(repo: &mut Repo, req: &mut Req<'_>, id: u64) -> Reply
     };
     let body = render::label(&req.ctx, repo, &label);
     repo.labels.push(label);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }

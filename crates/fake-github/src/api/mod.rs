@@ -86,6 +86,16 @@ impl Reply {
         }
     }
 
+    /// 201 with the new resource's own `url` as its `Location`.
+    fn created_at_its_url(body: Value) -> Reply {
+        let location = body
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Self::created(body, location)
+    }
+
     fn no_content() -> Reply {
         Reply {
             status: 204,

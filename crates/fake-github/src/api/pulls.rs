@@ -129,12 +129,7 @@ pub(super) fn create_pull(repo: &mut Repo, req: &mut Req<'_>, id: u64, viewer: &
         return req.not_found();
     };
     let body = render::pull(&req.ctx, repo, pull, true);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 pub(super) fn get_pull(repo: &Repo, req: &mut Req<'_>) -> Reply {

@@ -1,6 +1,6 @@
 //! Releases: list, create, get by tag (drafts hidden), latest, update, and asset uploads.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::git;
 use crate::render;
@@ -72,12 +72,7 @@ pub(super) fn create_release(repo: &mut Repo, req: &mut Req<'_>, id: u64, viewer
         return req.not_found();
     };
     let body = render::release(&req.ctx, repo, r);
-    let location = body
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Reply::created(body, location)
+    Reply::created_at_its_url(body)
 }
 
 pub(super) fn release_by_tag(repo: &Repo, req: &mut Req<'_>) -> Reply {
