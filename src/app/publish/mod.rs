@@ -150,14 +150,11 @@ pub async fn apply(
         last_base = Some(base_sha.clone());
         let mut state = None;
         if job.builds_on_branch() {
-            let head = branch_head(gh, &branch).await?;
-            if guessed && head.is_some() {
-                // An existing branch is judged against the base as it is now, not as it was
-                // when the run started (a re-run keeps its first `GITHUB_SHA`).
+            let Some(s) = judged_branch(gh, &base_sha, &branch, guessed).await? else {
                 last_base = None;
                 continue;
-            }
-            state = Some(branch_state(gh, &base_sha, &branch, head).await?);
+            };
+            state = Some(s);
         }
         let built_on = state
             .as_ref()
@@ -203,14 +200,13 @@ pub async fn apply(
         }
         let state = match state.take() {
             Some(s) => s,
-            None => {
-                let head = branch_head(gh, &branch).await?;
-                if guessed && head.is_some() {
+            None => match judged_branch(gh, &base_sha, &branch, guessed).await? {
+                Some(s) => s,
+                None => {
                     last_base = None;
                     continue;
                 }
-                branch_state(gh, &base_sha, &branch, head).await?
-            }
+            },
         };
         let digest = blob_sha(publication.plan_id.as_bytes());
         let mut created = false;
@@ -274,6 +270,22 @@ pub async fn apply(
     Err(Stop::Failure(anyhow::anyhow!(
         "`{base_branch}` or `{branch}` kept moving; nothing was overwritten, re-run the job"
     )))
+}
+
+/// The branch against the base, or `None` when the base was only the run's `GITHUB_SHA` and the
+/// branch exists: an existing branch is judged against the base as it is now, not as it was
+/// when the run started (a re-run keeps its first `GITHUB_SHA`).
+async fn judged_branch(
+    gh: &GitHub,
+    base_sha: &str,
+    branch: &str,
+    guessed: bool,
+) -> Result<Option<BranchState>, Stop> {
+    let head = branch_head(gh, branch).await?;
+    if guessed && head.is_some() {
+        return Ok(None);
+    }
+    branch_state(gh, base_sha, branch, head).await.map(Some)
 }
 
 /// The calls a real run makes, for a dry run to show.
